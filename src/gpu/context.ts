@@ -1,0 +1,224 @@
+// The GPU context every kernel launcher receives: the device, a pipeline cache keyed by shader and
+// `override` constants, a size-bucketed buffer pool with per-category memory accounting, params
+// (uniform) packing, dispatch-size splitting past the 65535-workgroups limit, and readback.
+// It knows nothing about models or training.
+import type { DeviceInfo } from './device.ts';
+import { GpuOutOfMemoryError, ShaderCompileError } from './errors.ts';
+import { MemoryTracker, type MemoryCategory } from './memory.ts';
+
+export type Overrides = Record<string, number>;
+
+/** A storage buffer with its byte size and accounting category. */
+export interface Tensor {
+  buffer: GPUBuffer;
+  bytes: number;
+  category: MemoryCategory;
+  label: string;
+}
+
+// STORAGE | COPY_SRC | COPY_DST as numbers: the GPUBufferUsage global may not exist yet when this
+// module loads in Node (the host installs the `webgpu` globals later).
+const kStorage = 0x80 | 0x04 | 0x08;
+
+/** Params scalar types, in WGSL `struct Params` declaration order (4 bytes each). */
+export type ParamField = ['u32' | 'i32' | 'f32', number];
+
+export class GpuContext {
+  readonly memory = new MemoryTracker();
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pool = new Map<string, GPUBuffer[]>();
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly info: DeviceInfo,
+  ) {}
+
+  get hasF16(): boolean {
+    return this.device.features.has('shader-f16');
+  }
+
+  /** Compiles (once) and returns the pipeline for `code` with `overrides`; entry point `main`. */
+  pipeline(label: string, code: string, overrides: Overrides = {}): Promise<GPUComputePipeline> {
+    const key = `${label}\n${JSON.stringify(overrides)}\n${code.length}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      p = this.compile(label, code, overrides);
+      this.pipelines.set(key, p);
+      p.catch(() => this.pipelines.delete(key));
+    }
+    return p;
+  }
+
+  private async compile(
+    label: string,
+    code: string,
+    overrides: Overrides,
+  ): Promise<GPUComputePipeline> {
+    let module = this.modules.get(code);
+    if (!module) {
+      this.device.pushErrorScope('validation');
+      module = this.device.createShaderModule({ label, code });
+      const info = await module.getCompilationInfo();
+      const scopeError = await this.device.popErrorScope();
+      const errors = info.messages.filter((m) => m.type === 'error');
+      if (errors.length > 0) throw new ShaderCompileError(label, errors, code);
+      if (scopeError) throw new ShaderCompileError(label, [], `${scopeError.message}`);
+      this.modules.set(code, module);
+    }
+    this.device.pushErrorScope('validation');
+    try {
+      const pipeline = await this.device.createComputePipelineAsync({
+        label,
+        layout: 'auto',
+        compute: { module, entryPoint: 'main', constants: overrides },
+      });
+      const err = await this.device.popErrorScope();
+      if (err) throw new Error(`pipeline ${label}: ${err.message}`);
+      return pipeline;
+    } catch (e) {
+      throw new Error(
+        `Creating pipeline ${label} ${JSON.stringify(overrides)} failed: ${String(e)}`,
+      );
+    }
+  }
+
+  /** A storage buffer of at least `bytes` (rounded up to 16), reused from the pool when possible. */
+  tensor(bytes: number, category: MemoryCategory, label: string): Tensor {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    if (size > this.device.limits.maxBufferSize) {
+      throw new GpuOutOfMemoryError(
+        label,
+        size,
+        `larger than the adapter's maxBufferSize (${this.device.limits.maxBufferSize} bytes)`,
+      );
+    }
+    const free = this.pool.get(`${size}`);
+    const buffer = free?.pop() ?? this.device.createBuffer({ label, size, usage: kStorage });
+    this.memory.add(category, size);
+    return { buffer, bytes: size, category, label };
+  }
+
+  /** A tensor initialised from host data. */
+  tensorFrom(data: ArrayBufferView, category: MemoryCategory, label: string): Tensor {
+    const t = this.tensor(data.byteLength, category, label);
+    this.write(t, data);
+    return t;
+  }
+
+  /** Returns a tensor's buffer to the pool (contents are undefined on reuse). */
+  release(t: Tensor): void {
+    this.memory.remove(t.category, t.bytes);
+    const key = `${t.bytes}`;
+    const list = this.pool.get(key) ?? [];
+    list.push(t.buffer);
+    this.pool.set(key, list);
+  }
+
+  /** Frees pooled buffers that nobody holds. */
+  trim(): void {
+    for (const list of this.pool.values()) for (const b of list) b.destroy();
+    this.pool.clear();
+  }
+
+  write(t: Tensor, data: ArrayBufferView, byteOffset = 0): void {
+    // writeBuffer needs a multiple-of-4 size.
+    const n = data.byteLength;
+    if (n % 4 === 0) {
+      this.device.queue.writeBuffer(t.buffer, byteOffset, data.buffer, data.byteOffset, n);
+    } else {
+      const padded = new Uint8Array(Math.ceil(n / 4) * 4);
+      padded.set(new Uint8Array(data.buffer, data.byteOffset, n));
+      this.device.queue.writeBuffer(t.buffer, byteOffset, padded);
+    }
+  }
+
+  /** A uniform buffer holding a packed `struct Params`. */
+  params(fields: ParamField[], label = 'params'): GPUBuffer {
+    const buf = this.device.createBuffer({
+      label,
+      size: Math.max(16, Math.ceil((fields.length * 4) / 16) * 16),
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(buf, 0, packParams(fields));
+    return buf;
+  }
+
+  /** Bind group for a pipeline: binding i = buffers[i] (storage or uniform), in order. */
+  bindGroup(pipeline: GPUComputePipeline, buffers: GPUBuffer[], label?: string): GPUBindGroup {
+    return this.device.createBindGroup({
+      label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  /** Encodes one dispatch into `pass`. */
+  dispatch(
+    pass: GPUComputePassEncoder,
+    pipeline: GPUComputePipeline,
+    bindGroup: GPUBindGroup,
+    workgroups: [number, number?, number?],
+  ): void {
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+  }
+
+  /**
+   * Runs `record` in one compute pass of one command encoder and submits it. Handy for tests and
+   * one-off work; the trainer records a whole optimizer step into one encoder itself.
+   */
+  run(label: string, record: (pass: GPUComputePassEncoder) => void): void {
+    const encoder = this.device.createCommandEncoder({ label });
+    const pass = encoder.beginComputePass({ label });
+    record(pass);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Copies a tensor to the host (awaits the GPU). */
+  async read(t: Tensor | GPUBuffer, bytes?: number): Promise<ArrayBuffer> {
+    const src = 'buffer' in t ? t.buffer : t;
+    const size = Math.ceil((bytes ?? src.size) / 4) * 4;
+    const staging = this.device.createBuffer({
+      label: 'readback',
+      size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = this.device.createCommandEncoder({ label: 'readback' });
+    encoder.copyBufferToBuffer(src, 0, staging, 0, size);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  async readF32(t: Tensor | GPUBuffer, count?: number): Promise<Float32Array> {
+    return new Float32Array(await this.read(t, count === undefined ? undefined : count * 4));
+  }
+}
+
+export function packParams(fields: ParamField[]): ArrayBuffer {
+  const buf = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
+  const view = new DataView(buf);
+  fields.forEach(([type, value], i) => {
+    if (type === 'f32') view.setFloat32(i * 4, value, true);
+    else if (type === 'i32') view.setInt32(i * 4, value, true);
+    else view.setUint32(i * 4, value, true);
+  });
+  return buf;
+}
+
+/**
+ * Splits `count` workgroups over x and y so that neither exceeds `maxPerDim` (65535 by default).
+ * Shaders recover the linear index as `wid.x + wid.y * num_workgroups.x` and skip ids >= count.
+ */
+export function splitWorkgroups(count: number, maxPerDim = 65535): [number, number, number] {
+  if (count <= maxPerDim) return [Math.max(1, count), 1, 1];
+  const y = Math.ceil(count / maxPerDim);
+  const x = Math.ceil(count / y);
+  return [x, y, 1];
+}
