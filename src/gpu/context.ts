@@ -79,6 +79,7 @@ export class GpuContext {
     } catch (e) {
       throw new Error(
         `Creating pipeline ${label} ${JSON.stringify(overrides)} failed: ${String(e)}`,
+        { cause: e },
       );
     }
   }
