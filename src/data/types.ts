@@ -26,6 +26,8 @@ export interface LineError {
   /** JSON path of the offending field, e.g. `messages[2].role`; empty when the whole line is bad. */
   field: string;
   message: string;
+  /** What kind of problem (optional so hand-written errors stay valid). */
+  kind?: LineErrorKind;
 }
 
 export interface ParseResult {
@@ -45,6 +47,60 @@ export interface TokenizedExample {
   /** Tokens before truncation, and trained tokens lost to truncation. */
   fullLength: number;
   truncatedTrainedTokens: number;
+  /** Set when no trained token is left: the example is excluded from training (and reported). */
+  excluded?: string;
 }
 
 export const kIgnoreIndex = -100;
+
+/** Which kind of problem a bad line has (the report counts errors by kind). */
+export type LineErrorKind =
+  | 'json' // not valid JSON
+  | 'not_object' // valid JSON but not an object
+  | 'unknown_format' // no known format key
+  | 'type' // a field has the wrong type
+  | 'missing' // a required field is missing
+  | 'role' // unknown role / ShareGPT `from`, or system not first
+  | 'content_part' // a non-text content part
+  | 'empty' // empty conversation or empty text
+  | 'no_assistant'; // conversation without an assistant turn
+
+/** Dataset statistics, computed before anyone trains (see `buildReport` in report.ts). */
+export interface DatasetReport {
+  totalLines: number;
+  validExamples: number;
+  invalidLines: number;
+  countsByFormat: Record<DatasetFormat, number>;
+  /** More than one format among the valid lines. */
+  mixedFormats: boolean;
+  /** Turns (messages, system included) per example -> number of examples; `text` counts as 0. */
+  turnsHistogram: Record<number, number>;
+  /** Groups of lines whose normalised examples are identical (each group has 2+ line numbers). */
+  duplicateGroups: number[][];
+  /** Lines with at least one assistant answer that is empty or whitespace-only. */
+  emptyAnswerLines: number[];
+  /** Bad lines by kind of problem ('other' for errors without a kind). */
+  errorsByKind: Partial<Record<LineErrorKind | 'other', number>>;
+  /** Present when token statistics were computed (a tokenizer and template were given). */
+  tokens?: TokenStats;
+}
+
+export interface TokenStats {
+  maxLength: number;
+  /** Histogram of full (untruncated) token lengths. */
+  histogram: { binStart: number; binEnd: number; count: number }[];
+  minLength: number;
+  maxSeen: number;
+  meanLength: number;
+  /** Tokens and trained tokens training will see (after truncation, excluded examples left out). */
+  totalTokens: number;
+  trainedTokens: number;
+  /** Examples longer than maxLength, and trained tokens truncation loses across them. */
+  overMaxLength: number;
+  overMaxLengthLines: number[];
+  truncatedTrainedTokens: number;
+  /** Examples left with no trained token (after truncation): excluded from training. */
+  excluded: { line: number; reason: string }[];
+  /** Lines the template could not render (with the template's error). */
+  renderErrors: { line: number; error: string }[];
+}

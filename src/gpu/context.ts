@@ -5,15 +5,30 @@
 import type { DeviceInfo } from './device.ts';
 import { GpuOutOfMemoryError, ShaderCompileError } from './errors.ts';
 import { MemoryTracker, type MemoryCategory } from './memory.ts';
+import { adapterKey } from './device.ts';
+import { Autotuner } from './autotune.ts';
 
 export type Overrides = Record<string, number>;
 
-/** A storage buffer with its byte size and accounting category. */
+/** Element types of device tensors (bf16 and f16 are stored packed two per u32). */
+export type DType = 'f32' | 'bf16' | 'f16' | 'u32' | 'i32';
+
+/** Bytes taken by `count` elements of `dtype` (packed 16-bit types round up to whole u32 words). */
+export function dtypeBytes(dtype: DType, count: number): number {
+  return dtype === 'bf16' || dtype === 'f16' ? Math.ceil(count / 2) * 4 : count * 4;
+}
+
+/**
+ * A storage buffer with its byte size and accounting category. `dtype` and `shape` are optional
+ * annotations: when present, typed launchers check them (ShapeError) before dispatch.
+ */
 export interface Tensor {
   buffer: GPUBuffer;
   bytes: number;
   category: MemoryCategory;
   label: string;
+  dtype?: DType;
+  shape?: readonly number[];
 }
 
 // STORAGE | COPY_SRC | COPY_DST as numbers: the GPUBufferUsage global may not exist yet when this
@@ -28,11 +43,18 @@ export class GpuContext {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pool = new Map<string, GPUBuffer[]>();
+  /**
+   * Per-adapter autotune choices. Launchers read it synchronously (defaults until tuned); the host
+   * may replace it with one backed by persistent storage: `ctx.tuning = new Autotuner(key, store)`.
+   */
+  tuning: Autotuner;
 
   constructor(
     readonly device: GPUDevice,
     readonly info: DeviceInfo,
-  ) {}
+  ) {
+    this.tuning = new Autotuner(adapterKey(info));
+  }
 
   get hasF16(): boolean {
     return this.device.features.has('shader-f16');
@@ -98,6 +120,30 @@ export class GpuContext {
     const buffer = free?.pop() ?? this.device.createBuffer({ label, size, usage: kStorage });
     this.memory.add(category, size);
     return { buffer, bytes: size, category, label };
+  }
+
+  /** A tensor sized for `shape` elements of `dtype`, annotated so launchers can check it. */
+  typedTensor(
+    shape: readonly number[],
+    dtype: DType,
+    category: MemoryCategory,
+    label: string,
+  ): Tensor {
+    const count = shape.reduce((a, b) => a * b, 1);
+    return { ...this.tensor(dtypeBytes(dtype, count), category, label), dtype, shape: [...shape] };
+  }
+
+  /** A typed tensor initialised from host data (bf16/f16 data is passed as packed Uint32Array). */
+  typedTensorFrom(
+    data: ArrayBufferView,
+    shape: readonly number[],
+    dtype: DType,
+    category: MemoryCategory,
+    label: string,
+  ): Tensor {
+    const t = this.typedTensor(shape, dtype, category, label);
+    this.write(t, data);
+    return t;
   }
 
   /** A tensor initialised from host data. */

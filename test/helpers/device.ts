@@ -6,6 +6,9 @@ import { acquireDevice, type AcquiredDevice } from '../../src/gpu/device.ts';
 
 const kSwiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 let pending: Promise<AcquiredDevice | null> | null = null;
+// The npm `webgpu` README's lifetime note: the object `create()` returns must stay reachable, or
+// it is garbage-collected under an in-flight async call (createComputePipelineAsync segfaults).
+let gpuHandle: GPU | null = null;
 
 async function create(): Promise<AcquiredDevice | null> {
   if (!process.env.VK_ICD_FILENAMES && existsSync(kSwiftShaderIcd)) {
@@ -15,7 +18,8 @@ async function create(): Promise<AcquiredDevice | null> {
     const webgpu = await import('webgpu');
     Object.assign(globalThis, webgpu.globals);
     const gpu = webgpu.create([]);
-    const acquired = await acquireDevice(gpu);
+    gpuHandle = gpu;
+    const acquired = await acquireDevice(gpuHandle);
     return acquired;
   } catch (err) {
     if (process.env.CI === 'true') throw err;

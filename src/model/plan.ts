@@ -1,0 +1,260 @@
+// The memory planner: from (model config, row length, rows per micro-batch, LoRA rank/targets,
+// weight dtype) to the exact list of device buffers the trainer allocates, by category. The trainer
+// allocates from this very list (by name), so the plan printed before a run and the memory the
+// run really uses agree to the byte (up to the 16-byte rounding the context applies, applied here).
+//
+// Layout of a step (N = rows·T tokens, C hidden, Q = NH·HS, KV = NKV·HS, I intermediate, R rank):
+//   weights      frozen base weights in their file dtype (bf16/f16 packed two per u32), norms and
+//                biases in f32
+//   lora         A (R, in) and B (out, R) per targeted linear, plus one flat copy for the optimizer
+//   grads        dA, dB per target, plus one flat copy for the global norm and AdamW
+//   optimizer    AdamW m and v (flat), the grad-norm partial sums
+//   activations  checkpoints: the residual stream entering each layer and leaving the last (L+1)·N·C;
+//                one layer's recompute working set (forward intermediates and backward gradients,
+//                reused by every layer); the token inputs
+//   scratch      the fused cross-entropy's per-chunk logits tile, dropout scratch, loss outputs
+import type { MemoryCategory } from '../gpu/memory.ts';
+import { kMemoryCategories } from '../gpu/memory.ts';
+import type { ModelConfig } from './config.ts';
+import { linearShape, type LoraModule } from './lora.ts';
+import { modelParams } from './params.ts';
+
+export type WeightDtype = 'f32' | 'bf16' | 'f16';
+
+export interface PlanInput {
+  config: ModelConfig;
+  /** T: tokens per row. */
+  seqLen: number;
+  /** B: rows per micro-batch. */
+  rows: number;
+  r: number;
+  targets: readonly LoraModule[];
+  /** How frozen linear/embedding weights are stored on the device. */
+  weightDtype: WeightDtype;
+  /** LoRA dropout > 0 needs a scratch for the dropped input. */
+  dropout: boolean;
+  /** Token rows per fused cross-entropy chunk (its scratch is chunk × V f32). */
+  ceChunk: number;
+  /** Plan training buffers (grads, optimizer, backward working set); false = inference only. */
+  training: boolean;
+}
+
+export interface BufferSpec {
+  name: string;
+  bytes: number;
+  category: MemoryCategory;
+}
+
+export interface MemoryPlan {
+  input: PlanInput;
+  buffers: BufferSpec[];
+  byCategory: Record<MemoryCategory, number>;
+  total: number;
+  /** Trainable LoRA parameters. */
+  loraParams: number;
+}
+
+const round16 = (n: number) => Math.max(16, Math.ceil(n / 16) * 16);
+
+/** Device bytes of a frozen tensor with `count` elements. */
+export function weightBytes(dtype: WeightDtype, count: number): number {
+  return dtype === 'f32' ? count * 4 : Math.ceil(count / 2) * 4;
+}
+
+/** Whether a base weight is a matmul/embedding weight (kept in file dtype) or a small f32 vector. */
+export function isMatrixWeight(name: string): boolean {
+  return /(_proj|embed_tokens|lm_head)\.weight$/.test(name);
+}
+
+/**
+ * Vocabulary slices of the cross-entropy's dHidden reduction: enough (rows × C × S) parallel sums
+ * to fill a GPU (~64k) when a chunk has few rows, 1 when it has many.
+ */
+export function ceSplit(chunk: number, C: number): number {
+  return Math.max(1, Math.min(256, Math.ceil(65536 / (chunk * C))));
+}
+
+export function planMemory(p: PlanInput): MemoryPlan {
+  const cfg = p.config;
+  const N = p.rows * p.seqLen;
+  const C = cfg.hidden;
+  const Q = cfg.heads * cfg.headDim;
+  const KV = cfg.kvHeads * cfg.headDim;
+  const I = cfg.intermediate;
+  const R = p.r;
+  const buffers: BufferSpec[] = [];
+  const add = (name: string, bytes: number, category: MemoryCategory) =>
+    buffers.push({ name, bytes: round16(bytes), category });
+  const f32 = (n: number) => n * 4;
+
+  // Frozen weights.
+  for (const w of modelParams(cfg)) {
+    const count = w.shape.reduce((a, b) => a * b, 1);
+    add(w.name, isMatrixWeight(w.name) ? weightBytes(p.weightDtype, count) : f32(count), 'weights');
+  }
+
+  // LoRA parameters, gradients, optimizer state.
+  let loraParams = 0;
+  for (let l = 0; l < cfg.layers; l++) {
+    for (const m of p.targets) {
+      const [inF, outF] = linearShape(cfg, m);
+      loraParams += R * (inF + outF);
+      add(`lora.${l}.${m}.A`, f32(R * inF), 'lora');
+      add(`lora.${l}.${m}.B`, f32(outF * R), 'lora');
+      if (p.training) {
+        add(`grad.${l}.${m}.A`, f32(R * inF), 'grads');
+        add(`grad.${l}.${m}.B`, f32(outF * R), 'grads');
+      }
+    }
+  }
+  if (p.training) {
+    add('lora.flat', f32(loraParams), 'lora');
+    add('grad.flat', f32(loraParams), 'grads');
+    add('adam.m', f32(loraParams), 'optimizer');
+    add('adam.v', f32(loraParams), 'optimizer');
+    add('adam.norm', f32(1024), 'optimizer');
+  }
+
+  // Token inputs.
+  for (const name of ['ids', 'pos', 'seg', 'targets']) add(`in.${name}`, f32(N), 'activations');
+
+  // Checkpointed residual stream: the input of every layer and the output of the last.
+  const nResid = p.training ? cfg.layers + 1 : 2;
+  for (let l = 0; l < nResid; l++) add(`resid.${l}`, f32(N * C), 'activations');
+
+  // One layer's forward working set (recomputed per layer in backward).
+  const act = (name: string, n: number) => add(`act.${name}`, f32(n), 'activations');
+  act('ln1', N * C);
+  act('rstd1', N);
+  act('q', N * Q);
+  act('k', N * KV);
+  act('v', N * KV);
+  if (cfg.qkNorm) {
+    act('qn', N * Q);
+    act('kn', N * KV);
+    act('rstdq', N * cfg.heads);
+    act('rstdk', N * cfg.kvHeads);
+  }
+  act('qr', N * Q);
+  act('kr', N * KV);
+  act('att', N * Q);
+  act('lse', N * cfg.heads);
+  act('attD', N * cfg.heads);
+  act('h', N * C);
+  act('ln2', N * C);
+  act('rstd2', N);
+  act('g', N * I);
+  act('u', N * I);
+  act('a', N * I);
+  act('lnf', N * C);
+  act('rstdf', N);
+  for (const m of p.targets) act(`lora_t.${m}`, N * R);
+
+  if (p.training) {
+    // One layer's backward working set.
+    act('dres', N * C);
+    act('dln', N * C);
+    act('datt', N * Q);
+    act('dqr', N * Q);
+    act('dkr', N * KV);
+    act('dv', N * KV);
+    act('dq', N * Q);
+    act('dk', N * KV);
+    if (cfg.qkNorm) {
+      act('dqn', N * Q);
+      act('dkn', N * KV);
+    }
+    act('dg', N * I);
+    act('du', N * I);
+    act('da', N * I);
+    act('dt', N * R);
+  }
+
+  // Scratch.
+  const maxIn = Math.max(C, Q, I);
+  if (p.dropout && p.training) {
+    add('scratch.xd', f32(N * maxIn), 'scratch');
+    add('scratch.dxd', f32(N * maxIn), 'scratch');
+  }
+  const chunk = Math.min(p.ceChunk, N);
+  add('scratch.ce', f32(chunk * cfg.vocab), 'scratch');
+  add('scratch.ce_in', f32(chunk * C), 'scratch');
+  add('scratch.ce_out', f32(chunk * C), 'scratch');
+  add('scratch.ce_part', f32(ceSplit(chunk, C) * chunk * C), 'scratch');
+  // [0] loss sum, [1] count of this micro-batch, [2], [3] running totals; per-token losses at 16.
+  add('scratch.loss', f32(16 + N), 'scratch');
+
+  const byCategory = Object.fromEntries(kMemoryCategories.map((c) => [c, 0])) as Record<
+    MemoryCategory,
+    number
+  >;
+  let total = 0;
+  for (const b of buffers) {
+    byCategory[b.category] += b.bytes;
+    total += b.bytes;
+  }
+  return { input: p, buffers, byCategory, total, loraParams };
+}
+
+/** A readable table of a plan (MiB per category). */
+export function formatPlan(plan: MemoryPlan, title: string): string {
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1).padStart(9);
+  const lines = [`${title}`];
+  for (const c of kMemoryCategories) lines.push(`  ${c.padEnd(12)}${mib(plan.byCategory[c])} MiB`);
+  lines.push(`  ${'total'.padEnd(12)}${mib(plan.total)} MiB (${(plan.total / 1e9).toFixed(2)} GB)`);
+  return lines.join('\n');
+}
+
+/** config.json shapes of the models the README's memory goals are stated for. */
+export const kReferenceConfigs: Record<string, Record<string, unknown>> = {
+  'Qwen2.5-0.5B': {
+    architectures: ['Qwen2ForCausalLM'],
+    hidden_size: 896,
+    intermediate_size: 4864,
+    num_hidden_layers: 24,
+    num_attention_heads: 14,
+    num_key_value_heads: 2,
+    vocab_size: 151936,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1000000,
+    tie_word_embeddings: true,
+    torch_dtype: 'bfloat16',
+    max_position_embeddings: 32768,
+  },
+  'Llama-3.2-1B': {
+    architectures: ['LlamaForCausalLM'],
+    hidden_size: 2048,
+    intermediate_size: 8192,
+    num_hidden_layers: 16,
+    num_attention_heads: 32,
+    num_key_value_heads: 8,
+    head_dim: 64,
+    vocab_size: 128256,
+    rms_norm_eps: 1e-5,
+    rope_theta: 500000,
+    rope_scaling: {
+      factor: 32.0,
+      high_freq_factor: 4.0,
+      low_freq_factor: 1.0,
+      original_max_position_embeddings: 8192,
+      rope_type: 'llama3',
+    },
+    tie_word_embeddings: true,
+    torch_dtype: 'bfloat16',
+    max_position_embeddings: 131072,
+  },
+  'SmolLM2-135M': {
+    architectures: ['LlamaForCausalLM'],
+    hidden_size: 576,
+    intermediate_size: 1536,
+    num_hidden_layers: 30,
+    num_attention_heads: 9,
+    num_key_value_heads: 3,
+    vocab_size: 49152,
+    rms_norm_eps: 1e-5,
+    rope_theta: 100000,
+    tie_word_embeddings: true,
+    torch_dtype: 'bfloat16',
+    max_position_embeddings: 8192,
+  },
+};

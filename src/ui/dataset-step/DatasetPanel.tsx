@@ -1,0 +1,67 @@
+// Step 2, Dataset: drop or pick a JSONL file (or a sample), read the report and the bad lines,
+// and browse the examples as tokens.
+import { fmtBytes } from '../format.ts';
+import { useStudio, useStudioShallow } from '../store/index.ts';
+import { DatasetProgress } from './DatasetProgress.tsx';
+import { DatasetSummary } from './DatasetSummary.tsx';
+import { DropZone } from './DropZone.tsx';
+import { ErrorList } from './ErrorList.tsx';
+import { ExampleBrowser } from './ExampleBrowser.tsx';
+import { SampleGallery } from './SampleGallery.tsx';
+import './dataset.css';
+import './tokens.css';
+
+function TokenizerHint() {
+  const status = useStudio((s) => s.model.tokenizer.status);
+  const setStep = useStudio((s) => s.setStep);
+  if (status === 'ready' || status === 'loading') return null;
+  return (
+    <div className="callout callout-warn">
+      <span>
+        {status === 'failed'
+          ? 'The tokenizer did not load, so only the parse report is shown.'
+          : 'No tokenizer yet: the report below covers formats and errors only.'}{' '}
+        Load one in the Model step to see token counts, masking and the token preview.
+      </span>
+      <button type="button" className="btn btn-sm" onClick={() => setStep('model')}>
+        Go to Model
+      </button>
+    </div>
+  );
+}
+
+export function DatasetPanel() {
+  const { status, message, bytes } = useStudioShallow((s) => ({
+    status: s.dataset.status,
+    message: s.dataset.message,
+    bytes: s.dataset.summary?.bytes ?? 0,
+  }));
+  const loaded = status !== 'empty';
+  return (
+    <>
+      <div className="panel-head">
+        <div>
+          <h1>Dataset</h1>
+          <p className="muted">
+            JSONL, one example per line. Bad lines are reported with their line number; good lines
+            are kept as they are{bytes ? ` · ${fmtBytes(bytes)} read` : ''}.
+          </p>
+        </div>
+      </div>
+      <DropZone compact={loaded} />
+      <SampleGallery compact={loaded} />
+      {status === 'failed' && (
+        <div className="callout callout-danger">
+          <span>
+            <strong>Could not read the dataset.</strong> {message}
+          </span>
+        </div>
+      )}
+      <DatasetProgress />
+      {loaded && <TokenizerHint />}
+      <DatasetSummary />
+      <ErrorList />
+      <ExampleBrowser />
+    </>
+  );
+}

@@ -1,0 +1,122 @@
+// Dataset slice: the file being read, its progress, the report, the bad lines, the example rows
+// and the example browser's filter and selection. Token arrays stay in the worker; only the
+// selected example's detail is held here.
+import type { StateCreator } from 'zustand';
+import type {
+  DatasetPhase,
+  DatasetSummary,
+  ExampleDetail,
+  ExampleRow,
+  LineError,
+} from '../../worker/protocol.ts';
+import type { StudioState } from './index.ts';
+
+export type DatasetStatus = 'empty' | 'reading' | 'tokenizing' | 'ready' | 'failed';
+
+/** Example browser filters: everything, only problems, or one kind of problem. */
+export type ExampleFilter =
+  | 'all'
+  | 'problems'
+  | 'errors'
+  | 'duplicate'
+  | 'empty-answer'
+  | 'truncated'
+  | 'excluded';
+
+export interface DatasetState {
+  status: DatasetStatus;
+  job: number;
+  /** File name or sample title. */
+  name: string;
+  progress: { phase: DatasetPhase; done: number; total: number; lines: number } | null;
+  summary: DatasetSummary | null;
+  rows: ExampleRow[];
+  errors: LineError[];
+  message: string;
+  filter: ExampleFilter;
+  selectedLine: number | null;
+  detail: ExampleDetail | null;
+  detailError: string;
+}
+
+export interface DatasetSlice {
+  dataset: DatasetState;
+  datasetStarted: (job: number, name: string) => void;
+  datasetProgress: (job: number, progress: NonNullable<DatasetState['progress']>) => void;
+  datasetParsed: (
+    job: number,
+    summary: DatasetSummary,
+    rows: ExampleRow[],
+    errors: LineError[],
+  ) => void;
+  datasetTokenized: (job: number, summary: DatasetSummary, rows: ExampleRow[]) => void;
+  datasetFailed: (job: number, message: string) => void;
+  setFilter: (filter: ExampleFilter) => void;
+  selectLine: (line: number | null) => void;
+  exampleDetail: (detail: ExampleDetail) => void;
+  exampleFailed: (line: number, message: string) => void;
+}
+
+const kEmpty: DatasetState = {
+  status: 'empty',
+  job: 0,
+  name: '',
+  progress: null,
+  summary: null,
+  rows: [],
+  errors: [],
+  message: '',
+  filter: 'all',
+  selectedLine: null,
+  detail: null,
+  detailError: '',
+};
+
+export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice> = (set) => {
+  /** Applies a patch only when it belongs to the current job (late events of a replaced file are dropped). */
+  const forJob = (job: number, p: Partial<DatasetState>) =>
+    set((s) => (job !== s.dataset.job ? s : { dataset: { ...s.dataset, ...p } }));
+  const patch = (p: Partial<DatasetState>) => set((s) => ({ dataset: { ...s.dataset, ...p } }));
+  return {
+    dataset: kEmpty,
+    datasetStarted: (job, name) => set({ dataset: { ...kEmpty, job, name, status: 'reading' } }),
+    datasetProgress: (job, progress) =>
+      forJob(job, {
+        progress,
+        status: progress.phase === 'reading' ? 'reading' : 'tokenizing',
+      }),
+    datasetParsed: (job, summary, rows, errors) =>
+      set((s) => {
+        if (job !== s.dataset.job) return s;
+        const first = rows[0]?.line ?? null;
+        return {
+          dataset: {
+            ...s.dataset,
+            summary,
+            rows,
+            errors,
+            status: 'ready',
+            progress: null,
+            selectedLine: s.dataset.selectedLine ?? first,
+          },
+        };
+      }),
+    datasetTokenized: (job, summary, rows) =>
+      forJob(job, { summary, rows, status: 'ready', progress: null }),
+    datasetFailed: (job, message) => forJob(job, { status: 'failed', message, progress: null }),
+    setFilter: (filter) => patch({ filter }),
+    selectLine: (selectedLine) => patch({ selectedLine, detailError: '' }),
+    exampleDetail: (detail) =>
+      set((s) =>
+        detail.line !== s.dataset.selectedLine
+          ? s
+          : { dataset: { ...s.dataset, detail, detailError: '' } },
+      ),
+    exampleFailed: (line, message) =>
+      set((s) =>
+        line !== s.dataset.selectedLine
+          ? s
+          : { dataset: { ...s.dataset, detail: null, detailError: message } },
+      ),
+  };
+};

@@ -1,0 +1,175 @@
+// The typed messages between the UI and the dataset worker (and the shapes they carry).
+// Every message is a discriminated union member tied to its `kind`; payloads are plain
+// structured-cloneable data (File objects included), so the UI store can keep them as they are.
+// The UI imports types from this file only, never from src/data or the engine.
+import type { DatasetFormat, LineError, Message, Role } from '../data/types.ts';
+
+export type { DatasetFormat, LineError, Message, Role };
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+/** Where the tokenizer comes from. Local files are sent as File objects; the worker reads them. */
+export type TokenizerSource =
+  | { kind: 'hub'; id: string; endpoint?: string; revision?: string }
+  | { kind: 'files'; tokenizerJson: File; tokenizerConfig: File };
+
+export type BuiltinTemplate = 'chatml' | 'llama3' | 'mistral';
+
+/** Which chat template renders the conversations. */
+export type TemplateChoice =
+  | { kind: 'model' }
+  | { kind: 'builtin'; name: BuiltinTemplate }
+  | { kind: 'custom'; source: string };
+
+export interface PreviewSettings {
+  template: TemplateChoice;
+  maxLength: number;
+  /** The date pinned for templates that print today's date (`strftime_now`), ISO `YYYY-MM-DD`. */
+  date: string;
+}
+
+export interface TokenizerInfo {
+  /** Hub id or the name given to local files. */
+  name: string;
+  vocabSize: number;
+  /** True when tokenizer_config.json carries a chat_template. */
+  hasChatTemplate: boolean;
+  /** Special tokens worth showing (bos, eos, end of turn). */
+  specialTokens: string[];
+}
+
+/** The chat template actually used (the model's own, a built-in, or custom). */
+export interface TemplateInfo {
+  /** 'tokenizer', 'tokenizer:<name>', 'chatml', 'llama3', 'mistral' or 'custom'. */
+  name: string;
+  source: 'tokenizer' | 'builtin' | 'custom';
+  /** True when the template prints the date (Llama 3.1+ `strftime_now`). */
+  usesDate: boolean;
+  /** The pinned date as the template prints it, e.g. "26 Jul 2024". */
+  dateString: string;
+}
+
+/** Report problems an example can have; the example browser filters on them. */
+export type ExampleFlag = 'duplicate' | 'empty-answer' | 'truncated' | 'excluded';
+
+/** One valid example, summarised for the virtualized list (no token arrays: those stay in the worker). */
+export interface ExampleRow {
+  line: number;
+  format: DatasetFormat;
+  /** Number of messages (user + assistant + system); 0 for `text`. */
+  turns: number;
+  /** The first user message (or the text), shortened, for the list. */
+  preview: string;
+  flags: ExampleFlag[];
+  /** Token counts after truncation; absent until a tokenizer has tokenized the dataset. */
+  tokens?: number;
+  trained?: number;
+  masked?: number;
+}
+
+export interface HistogramBin {
+  /** Inclusive lower and exclusive upper bound, in tokens (or turns). */
+  start: number;
+  end: number;
+  count: number;
+}
+
+export interface TokenStats {
+  maxLength: number;
+  /** Tokens per example before truncation: min / median / p95 / max / mean. */
+  min: number;
+  median: number;
+  p95: number;
+  max: number;
+  mean: number;
+  histogram: HistogramBin[];
+  /** Examples longer than maxLength, and trained tokens truncation would drop. */
+  overMaxLength: number;
+  lostTrainedTokens: number;
+  /** Tokens kept after truncation, trained and masked, over the whole dataset. */
+  trainedTokens: number;
+  maskedTokens: number;
+  /** Examples left with no trained token after truncation: excluded from training. */
+  excluded: { line: number; reason: string }[];
+}
+
+export interface DatasetSummary {
+  name: string;
+  bytes: number;
+  /** Non-blank lines seen. */
+  totalLines: number;
+  validExamples: number;
+  errorLines: number;
+  formats: Partial<Record<DatasetFormat, number>>;
+  mixedFormats: boolean;
+  /** Messages per example. */
+  turns: { min: number; max: number; mean: number; histogram: HistogramBin[] };
+  /** Examples identical to an earlier line (the first occurrence is not counted). */
+  duplicates: number;
+  emptyAnswers: number;
+  /** Absent until tokenized. */
+  tokens?: TokenStats;
+}
+
+/** One example, fully tokenized, for the token preview. Columnar to keep messages small. */
+export interface ExampleDetail {
+  line: number;
+  format: DatasetFormat;
+  inputIds: number[];
+  labels: number[];
+  roles: (Role | 'template')[];
+  /** Display text of each token; concatenated they give the rendered text. A token that only
+   * completes a multi-byte character with the next ones has an empty piece and `partial` set. */
+  pieces: string[];
+  partial: boolean[];
+  fullLength: number;
+  truncatedTrainedTokens: number;
+  flags: ExampleFlag[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// UI → worker
+
+export type DatasetInput =
+  | { kind: 'file'; file: File }
+  | { kind: 'url'; url: string; name: string };
+
+export type WorkerRequest =
+  | { kind: 'load-tokenizer'; job: number; source: TokenizerSource }
+  | { kind: 'configure'; settings: PreviewSettings }
+  | { kind: 'load-dataset'; job: number; input: DatasetInput }
+  | { kind: 'get-example'; line: number };
+
+// ---------------------------------------------------------------------------------------------
+// worker → UI
+
+export type DatasetPhase = 'reading' | 'tokenizing';
+
+export type WorkerEvent =
+  | { kind: 'tokenizer-loading'; job: number; message: string }
+  | { kind: 'tokenizer-ready'; job: number; info: TokenizerInfo }
+  | { kind: 'tokenizer-failed'; job: number; message: string }
+  | {
+      kind: 'dataset-progress';
+      job: number;
+      phase: DatasetPhase;
+      /** Bytes read (reading) or examples tokenized (tokenizing). */
+      done: number;
+      total: number;
+      lines: number;
+    }
+  | {
+      kind: 'dataset-parsed';
+      job: number;
+      summary: DatasetSummary;
+      rows: ExampleRow[];
+      errors: LineError[];
+    }
+  | { kind: 'dataset-tokenized'; job: number; summary: DatasetSummary; rows: ExampleRow[] }
+  | { kind: 'dataset-failed'; job: number; message: string }
+  | { kind: 'template-ready'; template: TemplateInfo }
+  | { kind: 'template-failed'; message: string }
+  | { kind: 'example-detail'; detail: ExampleDetail }
+  | { kind: 'example-failed'; line: number; message: string };
+

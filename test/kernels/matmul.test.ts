@@ -1,0 +1,285 @@
+// matmul kernels (forward X·Wᵀ, backward dY·W and dYᵀ·X) against float64 CPU references: odd
+// shapes, real layer shapes (few rows), bias/alpha/accumulate epilogues, bf16 and f16 weights,
+// finite-difference checks of the backward, and ShapeError from the launchers.
+//
+// Tolerance: |gpu − ref| ≤ atol + rtol·|ref| with rtol 1e-3 and atol 2e-6·√K (K = reduction
+// length). Inputs are scaled so that outputs are O(1); f32 accumulation of K terms drifts like
+// √K·eps·Σ|a·b| ≈ √K·6e-8·O(√K)… in practice ≤ 1e-6·√K, so 2e-6·√K leaves a 2× margin.
+// 16-bit weights are compared against the reference on the very values the GPU unpacks, so the
+// same tolerance applies.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GpuContext, type Tensor } from '../../src/gpu/context.ts';
+import { ShapeError } from '../../src/gpu/errors.ts';
+import { runOps, type GpuOp } from '../../src/gpu/op.ts';
+import {
+  matmulBackwardInput,
+  matmulBackwardWeight,
+  matmulForward,
+  kMatmulConfigs,
+} from '../../src/kernels/matmul.ts';
+import { allclose, type Tolerance } from '../helpers/allclose.ts';
+import { testDevice } from '../helpers/device.ts';
+import { randomF32 } from '../helpers/random.ts';
+import {
+  dotLoss,
+  finiteDiff,
+  matmulBackwardInputRef,
+  matmulBackwardWeightRef,
+  matmulForwardRef,
+  pack16,
+} from '../reference/matmul.ts';
+
+const acquired = await testDevice();
+const tol = (red: number): Tolerance => ({ atol: 2e-6 * Math.sqrt(red), rtol: 1e-3 });
+
+describe.skipIf(!acquired)('matmul', () => {
+  let ctx: GpuContext;
+  beforeAll(() => {
+    ctx = new GpuContext(acquired!.device, acquired!.info);
+  });
+
+  const f32 = (data: Float32Array, shape: number[], label: string): Tensor =>
+    ctx.typedTensorFrom(data, shape, 'f32', 'scratch', label);
+
+  async function runRead(op: GpuOp, out: Tensor, count: number): Promise<Float32Array> {
+    runOps(ctx, op.label, [op]);
+    op.destroy();
+    return ctx.readF32(out, count);
+  }
+
+  function releaseAll(...ts: (Tensor | undefined)[]): void {
+    for (const t of ts) if (t) ctx.release(t);
+  }
+
+  // [M, N, K]: odd sizes first, then one-row-ish slices of real layers.
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [7, 33, 127],
+    [33, 7, 1000],
+    [127, 1, 33],
+    [1, 1000, 7],
+    [5, 1536, 576], // SmolLM2-135M up/gate
+    [5, 576, 1536], // SmolLM2-135M down
+    [3, 896, 896], // Qwen2.5-0.5B q
+    [2, 4864, 896], // Qwen2.5-0.5B up/gate
+    [2, 896, 4864], // Qwen2.5-0.5B down
+    [1, 2048, 8192], // Llama-3.2-1B down
+    [2, 8192, 2048], // Llama-3.2-1B up/gate
+  ];
+
+  it.each(shapes)('forward f32 M=%i N=%i K=%i', async (m, n, k) => {
+    const xs = randomF32(m * k, 1 + m + n + k);
+    const ws = randomF32(n * k, 2 + m + n + k, 1 / Math.sqrt(k));
+    const x = f32(xs, [m, k], 'x');
+    const w = f32(ws, [n, k], 'w');
+    const y = ctx.typedTensor([m, n], 'f32', 'scratch', 'y');
+    const got = await runRead(await matmulForward(ctx, { x, w, y, m, n, k }), y, m * n);
+    allclose(got, matmulForwardRef(xs, ws, m, n, k), tol(k), 'y');
+    releaseAll(x, w, y);
+  });
+
+  it.each([
+    ['bf16', 9, 130, 66],
+    ['bf16', 6, 33, 127], // odd K: rows start mid-word
+    ['f16', 9, 130, 66],
+    ['f16', 4, 7, 33],
+    ['bf16', 3, 576, 576],
+  ] as const)('forward %s weights M=%i N=%i K=%i, bias, alpha, accumulate', async (dt, m, n, k) => {
+    const xs = randomF32(m * k, 11);
+    const { packed, values } = pack16(randomF32(n * k, 12, 1 / Math.sqrt(k)), dt);
+    const bs = randomF32(n, 13);
+    const y0 = randomF32(m * n, 14);
+    const x = f32(xs, [m, k], 'x');
+    const w = ctx.typedTensorFrom(packed, [n, k], dt, 'weights', 'w');
+    const bias = f32(bs, [n], 'bias');
+    const y = f32(y0, [m, n], 'y');
+    const op = await matmulForward(ctx, { x, w, y, bias, m, n, k, alpha: 0.5, accumulate: true });
+    const got = await runRead(op, y, m * n);
+    const ref = matmulForwardRef(xs, values, m, n, k, { bias: bs, alpha: 0.5, y0 });
+    allclose(got, ref, tol(k), `y (${dt})`);
+    releaseAll(x, w, bias, y);
+  });
+
+  it('forward: every autotune configuration gives the same result', async () => {
+    const [m, n, k] = [37, 45, 29];
+    const xs = randomF32(m * k, 21);
+    const ws = randomF32(n * k, 22);
+    const x = f32(xs, [m, k], 'x');
+    const w = f32(ws, [n, k], 'w');
+    const y = ctx.typedTensor([m, n], 'f32', 'scratch', 'y');
+    const ref = matmulForwardRef(xs, ws, m, n, k);
+    // Each configuration is a pipeline compile (seconds on SwiftShader): two besides the defaults.
+    for (const config of ['wg16x4', 'wg2x32']) {
+      expect(kMatmulConfigs[config]).toBeDefined();
+      const got = await runRead(await matmulForward(ctx, { x, w, y, m, n, k, config }), y, m * n);
+      allclose(got, ref, tol(k), `y (${config})`);
+    }
+    releaseAll(x, w, y);
+  });
+
+  const bwdShapes: [number, number, number][] = [
+    [1, 1, 1],
+    [7, 33, 127],
+    [33, 127, 7],
+    [13, 1000, 9],
+    [4, 576, 1536], // SmolLM2 up: dX (4, 576) from dY (4, 1536)
+    [2, 896, 4864], // Qwen2.5 down
+    [1, 8192, 2048], // Llama-3.2-1B up
+  ];
+
+  it.each(bwdShapes)('backward input f32 M=%i N=%i K=%i', async (m, n, k) => {
+    const dys = randomF32(m * n, 31 + n);
+    const ws = randomF32(n * k, 32 + k, 1 / Math.sqrt(n));
+    const dy = f32(dys, [m, n], 'dy');
+    const w = f32(ws, [n, k], 'w');
+    const dx = ctx.typedTensor([m, k], 'f32', 'scratch', 'dx');
+    const got = await runRead(await matmulBackwardInput(ctx, { dy, w, dx, m, n, k }), dx, m * k);
+    allclose(got, matmulBackwardInputRef(dys, ws, m, n, k), tol(n), 'dx');
+    releaseAll(dy, w, dx);
+  });
+
+  it.each([
+    ['bf16', 7, 33, 127],
+    ['bf16', 5, 129, 67], // odd K: rows of W start mid-word
+    ['f16', 6, 66, 130],
+  ] as const)(
+    'backward input %s weights M=%i N=%i K=%i, alpha, accumulate',
+    async (dt, m, n, k) => {
+      const dys = randomF32(m * n, 41);
+      const { packed, values } = pack16(randomF32(n * k, 42, 1 / Math.sqrt(n)), dt);
+      const dx0 = randomF32(m * k, 43);
+      const dy = f32(dys, [m, n], 'dy');
+      const w = ctx.typedTensorFrom(packed, [n, k], dt, 'weights', 'w');
+      const dx = f32(dx0, [m, k], 'dx');
+      const op = await matmulBackwardInput(ctx, { dy, w, dx, m, n, k, alpha: 2, accumulate: true });
+      const got = await runRead(op, dx, m * k);
+      allclose(got, matmulBackwardInputRef(dys, values, m, n, k, { alpha: 2, dx0 }), tol(n), 'dx');
+      releaseAll(dy, w, dx);
+    },
+  );
+
+  it.each([
+    [1, 1, 1],
+    [127, 7, 33],
+    [33, 127, 7],
+    [1000, 16, 13],
+    [64, 576, 16], // LoRA dB-shaped: (out, r)
+    [64, 16, 576], // LoRA dA-shaped: (r, in)
+    [3, 896, 896],
+  ] as [number, number, number][])('backward weight M=%i N=%i K=%i (+=)', async (m, n, k) => {
+    const dys = randomF32(m * n, 51 + m);
+    const xs = randomF32(m * k, 52 + k, 1 / Math.sqrt(m));
+    const dw0 = randomF32(n * k, 53);
+    const dy = f32(dys, [m, n], 'dy');
+    const x = f32(xs, [m, k], 'x');
+    const dw = f32(dw0, [n, k], 'dw');
+    const op = await matmulBackwardWeight(ctx, { dy, x, dw, m, n, k, alpha: 0.25 });
+    const got = await runRead(op, dw, n * k);
+    allclose(got, matmulBackwardWeightRef(dys, xs, m, n, k, { alpha: 0.25, dw0 }), tol(m), 'dw');
+    releaseAll(dy, x, dw);
+  });
+
+  it('backward = finite differences of L = Σ g⊙(x·wᵀ), in float64 and on the GPU', async () => {
+    const [m, n, k] = [5, 7, 9];
+    const xs = Float64Array.from(randomF32(m * k, 61));
+    const ws = Float64Array.from(randomF32(n * k, 62));
+    const g = randomF32(m * n, 63);
+    const idxX = [0, 7, 20, m * k - 1];
+    const idxW = [0, 11, 30, n * k - 1];
+    // Reference backward vs float64 central differences of the reference forward.
+    const lossRef = () => dotLoss(g, matmulForwardRef(xs, ws, m, n, k));
+    const dxRef = matmulBackwardInputRef(g, ws, m, n, k);
+    const dwRef = matmulBackwardWeightRef(g, xs, m, n, k);
+    const fdX = finiteDiff(xs, idxX, lossRef, 1e-5);
+    const fdW = finiteDiff(ws, idxW, lossRef, 1e-5);
+    allclose(
+      fdX,
+      idxX.map((i) => dxRef[i]),
+      { atol: 1e-8, rtol: 1e-7 },
+      'ref dx vs fd',
+    );
+    allclose(
+      fdW,
+      idxW.map((i) => dwRef[i]),
+      { atol: 1e-8, rtol: 1e-7 },
+      'ref dw vs fd',
+    );
+
+    // GPU backward vs central differences of the GPU forward through the same scalar loss.
+    const xg = Float32Array.from(xs);
+    const wg = Float32Array.from(ws);
+    const x = f32(xg, [m, k], 'x');
+    const w = f32(wg, [n, k], 'w');
+    const y = ctx.typedTensor([m, n], 'f32', 'scratch', 'y');
+    const gt = f32(g, [m, n], 'g');
+    const fwd = await matmulForward(ctx, { x, w, y, m, n, k });
+    const lossGpu = async () => {
+      ctx.write(x, xg);
+      ctx.write(w, wg);
+      runOps(ctx, 'fd', [fwd]);
+      return dotLoss(g, await ctx.readF32(y, m * n));
+    };
+    const fdGpu = async (v: Float32Array, idx: number[], h: number) => {
+      const out: number[] = [];
+      for (const i of idx) {
+        const o = v[i];
+        v[i] = o + h;
+        const lp = await lossGpu();
+        v[i] = o - h;
+        const lm = await lossGpu();
+        v[i] = o;
+        out.push((lp - lm) / (2 * h));
+      }
+      await lossGpu();
+      return out;
+    };
+    const fdXg = await fdGpu(xg, idxX, 1e-2);
+    const fdWg = await fdGpu(wg, idxW, 1e-2);
+    const dx = ctx.typedTensor([m, k], 'f32', 'scratch', 'dx');
+    const dw = ctx.typedTensor([n, k], 'f32', 'grads', 'dw');
+    const dxGpu = await runRead(
+      await matmulBackwardInput(ctx, { dy: gt, w, dx, m, n, k }),
+      dx,
+      m * k,
+    );
+    const opW = await matmulBackwardWeight(ctx, { dy: gt, x, dw, m, n, k, accumulate: false });
+    const dwGpu = await runRead(opW, dw, n * k);
+    // f32 loss of ~35 terms of O(1): rounding ~1e-6, divided by 2h = 2e-2 → ~1e-4 absolute.
+    const fdTol = { atol: 1e-3, rtol: 1e-3 };
+    allclose(
+      fdXg,
+      idxX.map((i) => dxGpu[i]),
+      fdTol,
+      'gpu dx vs gpu fd',
+    );
+    allclose(
+      fdWg,
+      idxW.map((i) => dwGpu[i]),
+      fdTol,
+      'gpu dw vs gpu fd',
+    );
+    fwd.destroy();
+    releaseAll(x, w, y, gt, dx, dw);
+  });
+
+  it('launchers throw ShapeError before dispatch', async () => {
+    const x = ctx.typedTensor([4, 8], 'f32', 'scratch', 'x');
+    const w = ctx.typedTensor([6, 8], 'bf16', 'weights', 'w');
+    const y = ctx.typedTensor([4, 6], 'f32', 'scratch', 'y');
+    const small = ctx.tensor(16, 'scratch', 'small');
+    const ok = { x, w, y, m: 4, n: 6, k: 8 };
+    await expect(matmulForward(ctx, { ...ok, k: 9 })).rejects.toThrow(ShapeError);
+    await expect(matmulForward(ctx, { ...ok, wDtype: 'f32' })).rejects.toThrow(ShapeError);
+    await expect(matmulForward(ctx, { ...ok, y: small })).rejects.toThrow(ShapeError);
+    await expect(matmulForward(ctx, { ...ok, m: 0 })).rejects.toThrow(ShapeError);
+    await expect(matmulForward(ctx, { ...ok, y: x })).rejects.toThrow(ShapeError);
+    await expect(matmulForward(ctx, { ...ok, bias: small, n: 6 })).rejects.toThrow(/bias/);
+    await expect(
+      matmulBackwardInput(ctx, { dy: y, w, dx: small, m: 4, n: 6, k: 8 }),
+    ).rejects.toThrow(ShapeError);
+    await expect(matmulBackwardWeight(ctx, { dy: y, x, dw: w, m: 4, n: 6, k: 8 })).rejects.toThrow(
+      /bf16, expected f32/,
+    );
+    releaseAll(x, w, y, small);
+  });
+});

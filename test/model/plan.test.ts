@@ -1,0 +1,38 @@
+// The memory planner: categories add up, LoRA counts match PEFT's, and the 1B goal holds.
+import { describe, expect, it } from 'vitest';
+import { parseModelConfig } from '../../src/model/config.ts';
+import { resolveTargets } from '../../src/model/lora.ts';
+import { formatPlan, kReferenceConfigs, planMemory } from '../../src/model/plan.ts';
+
+const plan = (name: string, seqLen: number) =>
+  planMemory({
+    config: parseModelConfig(kReferenceConfigs[name]),
+    seqLen,
+    rows: 1,
+    r: 16,
+    targets: resolveTargets('all-linear'),
+    weightDtype: 'bf16',
+    dropout: true,
+    ceChunk: 256,
+    training: true,
+  });
+
+describe('plan', () => {
+  it('LoRA r16 all-linear parameter counts match PEFT (print_trainable_parameters)', () => {
+    // SmolLM2-135M: 4,884,480; Qwen2.5-0.5B: 8,798,208; Llama-3.2-1B: 11,272,192.
+    expect(plan('SmolLM2-135M', 512).loraParams).toBe(4_884_480);
+    expect(plan('Qwen2.5-0.5B', 2048).loraParams).toBe(8_798_208);
+    expect(plan('Llama-3.2-1B', 2048).loraParams).toBe(11_272_192);
+  });
+
+  it('Llama-3.2-1B LoRA at 2048 tokens is planned within 4 GB', () => {
+    const p = plan('Llama-3.2-1B', 2048);
+    console.log(formatPlan(p, 'Llama-3.2-1B, T=2048, r=16 all-linear, bf16'));
+    console.log(formatPlan(plan('Qwen2.5-0.5B', 2048), 'Qwen2.5-0.5B, T=2048'));
+    const sum = Object.values(p.byCategory).reduce((a, b) => a + b, 0);
+    expect(sum).toBe(p.total);
+    // bf16 weights of 1.236B params ≈ 2.47 GB.
+    expect(p.byCategory.weights).toBeGreaterThan(2.4e9);
+    expect(p.total).toBeLessThan(4e9);
+  });
+});

@@ -1,0 +1,106 @@
+// Shared setup for the engine tests: the test device as a GpuContext, tiny models loaded onto it,
+// LoRA weights with non-zero B (so LoRA matters), and the batch ↔ torch-reference plumbing.
+import { GpuContext } from '../../src/gpu/context.ts';
+import { folderSource } from '../../src/cli/model-source.ts';
+import { loadDeviceModel, type DeviceModel } from '../../src/model/layers/load.ts';
+import { initLora, resolveTargets, type LoraSpec, type LoraWeights } from '../../src/model/lora.ts';
+import type { Engine } from '../../src/model/forward.ts';
+import { adapterTensors } from '../../src/train/adapter.ts';
+import type { PackedBatch } from '../../src/train/packing.ts';
+import { makeTinyModel, type TinyFamily, type TinyModelOptions } from '../fixtures/tiny-models.ts';
+import { testDevice } from '../helpers/device.ts';
+import { randn } from '../helpers/random.ts';
+import type { TorchBatch } from '../reference/torch.ts';
+
+let ctxPromise: Promise<GpuContext | null> | null = null;
+
+export function testContext(): Promise<GpuContext | null> {
+  ctxPromise ??= testDevice().then((d) => (d ? new GpuContext(d.device, d.info) : null));
+  return ctxPromise;
+}
+
+export async function tinyModel(
+  ctx: GpuContext,
+  family: TinyFamily,
+  opts: TinyModelOptions = {},
+): Promise<{ dir: string; model: DeviceModel }> {
+  const dir = await makeTinyModel(family, opts);
+  return { dir, model: await loadDeviceModel(ctx, folderSource(dir)) };
+}
+
+/** PEFT-initialised LoRA with B ~ N(0, std) so the adapter changes the output. */
+export function randomLora(
+  model: DeviceModel,
+  spec: Partial<LoraSpec> = {},
+  seed = 3,
+): LoraWeights {
+  const full: LoraSpec = {
+    r: 4,
+    alpha: 8,
+    useRslora: false,
+    targets: resolveTargets('all-linear'),
+    ...spec,
+  };
+  const w = initLora(model.config, full, seed);
+  let k = 100;
+  for (const layer of w.layers) {
+    for (const m of full.targets) layer[m]!.b.set(randn(layer[m]!.b.length, seed + k++, 0.05));
+  }
+  return w;
+}
+
+export function writeLora(ctx: GpuContext, e: Engine, w: LoraWeights): void {
+  w.layers.forEach((layer, l) => {
+    for (const m of w.spec.targets) {
+      ctx.write(e.sites[l][m]!.A, layer[m]!.a);
+      ctx.write(e.sites[l][m]!.B, layer[m]!.b);
+    }
+  });
+}
+
+export function writeBatch(ctx: GpuContext, e: Engine, b: PackedBatch): void {
+  ctx.write(e.buf('in.ids'), b.inputIds);
+  ctx.write(e.buf('in.pos'), b.positions);
+  ctx.write(e.buf('in.seg'), b.segments);
+  ctx.write(e.buf('in.targets'), b.targets);
+}
+
+/** The same batch for torch_ref.py: unshifted labels rebuilt from the shifted targets. */
+export function torchBatch(b: PackedBatch, lora: LoraWeights | null): TorchBatch {
+  const rows = (a: Int32Array) =>
+    Array.from({ length: b.rows }, (_, r) =>
+      Array.from(a.subarray(r * b.seqLen, (r + 1) * b.seqLen)),
+    );
+  const ids = rows(b.inputIds);
+  const targets = rows(b.targets);
+  // labels[t] = targets[t-1] within a segment; -100 at each segment start.
+  const seg = rows(b.segments);
+  const labels = targets.map((row, r) =>
+    row.map((_, t) => (t > 0 && seg[r][t] === seg[r][t - 1] ? row[t - 1] : -100)),
+  );
+  const batch: TorchBatch = {
+    input_ids: ids,
+    labels,
+    position_ids: rows(b.positions),
+    segment_ids: seg,
+  };
+  if (lora) {
+    const tensors: Record<string, { shape: number[]; data: number[] }> = {};
+    for (const [k, t] of adapterTensors(lora))
+      tensors[k] = { shape: t.shape, data: Array.from(t.data) };
+    batch.lora_init = {
+      config: {
+        r: lora.spec.r,
+        lora_alpha: lora.spec.alpha,
+        use_rslora: lora.spec.useRslora,
+        target_modules: [...lora.spec.targets],
+      },
+      tensors,
+    };
+  }
+  return batch;
+}
+
+export function relErr(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(1e-12, Math.abs(b));
+}
