@@ -7,12 +7,10 @@
 //   dout  (T, NH, HS) f32  read
 //   dq    (T, NH, HS) f32  =
 //   delta (T, NH)     f32  =  D, read by attention_backward.wgsl (dK, dV)
-// Dispatch: (ceil(T / BQ), NH); workgroup of BQ threads, one query row each; K and V tiles of BK
-// rows stream through workgroup memory as in the forward.
+// Dispatch: (ceil(T / WG), NH); one invocation per (query row, head), keys j in
+// [starts[i], i] read straight from storage (see attention_forward.wgsl on workgroup memory).
 
-override BQ: u32 = 32;
-override BK: u32 = 32;
-override HS: u32 = 64;
+override WG: u32 = 32;
 
 const MAX_HS: u32 = 128;
 
@@ -20,6 +18,7 @@ struct Params {
   T: u32,
   NH: u32,
   NKV: u32,
+  HS: u32,
   scale: f32,
 }
 
@@ -34,24 +33,20 @@ struct Params {
 @group(0) @binding(8) var<storage, read_write> delta: array<f32>;
 @group(0) @binding(9) var<uniform> params: Params;
 
-var<workgroup> ks: array<f32, BK * HS>;
-var<workgroup> vs: array<f32, BK * HS>;
-
-@compute @workgroup_size(BQ)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let T = params.T;
-  let h = wid.y;
-  let g = h / (params.NH / params.NKV);
-  let q0 = wid.x * BQ;
-  let i = q0 + tid;
-  let valid = i < T;
-  let ii = min(i, T - 1u);
-  let start_i = starts[ii];
-
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  let h = gid.y;
+  if (i >= params.T) {
+    return;
+  }
+  let HS = params.HS;
+  let NKV = params.NKV;
+  let g = h / (params.NH / NKV);
   var qr: array<f32, MAX_HS>;
   var dor: array<f32, MAX_HS>;
   var dqr: array<f32, MAX_HS>;
-  let base = (ii * params.NH + h) * HS;
+  let base = (i * params.NH + h) * HS;
   var D = 0.0;
   for (var d = 0u; d < HS; d++) {
     qr[d] = q[base + d] * params.scale;
@@ -59,48 +54,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     D += dor[d] * out[base + d];
     dqr[d] = 0.0;
   }
-  let L = lse[ii * params.NH + h];
-
-  let kbeg = starts[q0];
-  let kend = min(q0 + BQ, T);
-  for (var kt = kbeg; kt < kend; kt += BK) {
-    for (var e = tid; e < BK * HS; e += BQ) {
-      let j = kt + e / HS;
-      let d = e % HS;
-      var kv = 0.0;
-      var vv = 0.0;
-      if (j < kend) {
-        let src = (j * params.NKV + g) * HS + d;
-        kv = k[src];
-        vv = v[src];
-      }
-      ks[e] = kv;
-      vs[e] = vv;
-    }
-    workgroupBarrier();
-    if (valid) {
-      for (var jj = 0u; jj < BK; jj++) {
-        let j = kt + jj;
-        if (j >= start_i && j <= i) {
-          var s = 0.0;
-          var dp = 0.0;
-          for (var d = 0u; d < HS; d++) {
-            s += qr[d] * ks[jj * HS + d];
-            dp += dor[d] * vs[jj * HS + d];
-          }
-          let ds = exp(s - L) * (dp - D);
-          for (var d = 0u; d < HS; d++) {
-            dqr[d] += ds * ks[jj * HS + d];
-          }
-        }
-      }
-    }
-    workgroupBarrier();
-  }
-  if (valid) {
+  let L = lse[i * params.NH + h];
+  for (var j = starts[i]; j <= i; j++) {
+    let kb = (j * NKV + g) * HS;
+    var s = 0.0;
+    var dp = 0.0;
     for (var d = 0u; d < HS; d++) {
-      dq[base + d] = dqr[d] * params.scale;
+      s += qr[d] * k[kb + d];
+      dp += dor[d] * v[kb + d];
     }
-    delta[i * params.NH + h] = D;
+    let ds = exp(s - L) * (dp - D);
+    for (var d = 0u; d < HS; d++) {
+      dqr[d] += ds * k[kb + d];
+    }
   }
+  for (var d = 0u; d < HS; d++) {
+    dq[base + d] = dqr[d] * params.scale;
+  }
+  delta[i * params.NH + h] = D;
 }

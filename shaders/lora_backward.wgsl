@@ -151,21 +151,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       c2 += p2.x * q0 + p2.y * q1 + p2.z * q2 + p2.w * q3;
       c3 += p3.x * q0 + p3.y * q1 + p3.z * q2 + p3.w * q3;
     }
-    let cs = array<vec4<f32>, 4>(c0, c1, c2, c3);
-    for (var i = 0u; i < 4u; i += 1u) {
-      let row = row0 + i;
-      if (row < m) {
-        for (var j = 0u; j < 4u; j += 1u) {
-          let col = col0 + j;
-          if (col < k) {
-            let e = row * k + col;
-            var v = params.scale * cs[i][j];
-            if (accumulate) {
-              v += dx[e];
-            }
-            dx[e] = v;
-          }
+    let cs = array<f32, 16>(c0.x, c0.y, c0.z, c0.w, c1.x, c1.y, c1.z, c1.w, c2.x, c2.y, c2.z, c2.w,
+                            c3.x, c3.y, c3.z, c3.w);
+    for (var q = 0u; q < 16u; q += 1u) {
+      let row = row0 + q / 4u;
+      let col = col0 + q % 4u;
+      if (row < m && col < k) {
+        let e = row * k + col;
+        var v = params.scale * cs[q];
+        if (accumulate) {
+          v += dx[e];
         }
+        dx[e] = v;
       }
     }
   }

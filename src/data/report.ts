@@ -80,12 +80,14 @@ function tokenStats(tokens: NonNullable<ReportOptions['tokens']>): TokenStats {
     stats.minLength = min;
     stats.maxSeen = max;
     stats.meanLength = sum / lengths.length;
-    const width = niceBinWidth(max + 1, tokens.bins ?? 20);
-    const counts = new Array<number>(Math.floor(max / width) + 1).fill(0);
-    for (const n of lengths) counts[Math.floor(n / width)]++;
+    // round bins covering [min, max] only
+    const width = niceBinWidth(max - min + 1, tokens.bins ?? 20);
+    const first = Math.floor(min / width);
+    const counts = new Array<number>(Math.floor(max / width) - first + 1).fill(0);
+    for (const n of lengths) counts[Math.floor(n / width) - first]++;
     stats.histogram = counts.map((count, i) => ({
-      binStart: i * width,
-      binEnd: (i + 1) * width,
+      binStart: (first + i) * width,
+      binEnd: (first + i + 1) * width,
       count,
     }));
   }

@@ -36,6 +36,18 @@ export async function makeOp(ctx: GpuContext, spec: OpSpec): Promise<GpuOp> {
       `dispatch ${JSON.stringify(spec.workgroups)} exceeds ${limit} workgroups per dimension`,
     );
   }
+  const maxBinding = ctx.device.limits.maxStorageBufferBindingSize;
+  for (const b of spec.bindings) {
+    const size = 'buffer' in b ? b.buffer.size : b.size;
+    if (size > maxBinding) {
+      const name = 'buffer' in b ? b.label : (b.label ?? 'buffer');
+      throw new ShapeError(
+        spec.label,
+        `${name} is ${size} bytes, over this adapter's maxStorageBufferBindingSize ` +
+          `(${maxBinding}); split the tensor (e.g. the lm_head over vocabulary chunks)`,
+      );
+    }
+  }
   const pipeline = await ctx.pipeline(spec.label, spec.code, spec.overrides ?? {});
   const buffers = spec.bindings.map((b) => ('buffer' in b ? b.buffer : b));
   const params = spec.params ? ctx.params(spec.params, `${spec.label}.params`) : null;

@@ -22,8 +22,7 @@ import dkvCode from '../../shaders/attention_backward.wgsl?raw';
 import { cdiv } from './launch.ts';
 
 export const kAttentionMaxHeadSize = 128;
-const kRows = 32; // query rows per workgroup (forward, dQ) and key rows per workgroup (dK/dV)
-const kMaxTile = 32;
+const kRows = 32; // invocations per workgroup: query rows (forward, dQ) or key rows (dK/dV)
 
 export interface AttentionDims {
   T: number;
@@ -58,13 +57,6 @@ export interface AttentionBackwardArgs extends AttentionDims {
   delta: Tensor; // (T, NH) f32 scratch (rowsum(dout ∘ out))
 }
 
-/** Largest power of two ≤ min(cap, x), at least 1. */
-function pow2Floor(x: number, cap: number): number {
-  let p = 1;
-  while (p * 2 <= Math.min(x, cap)) p *= 2;
-  return p;
-}
-
 function checkCommon(kernel: string, a: AttentionDims & { q: Tensor; k: Tensor; v: Tensor; starts: Tensor }): number {
   checkDims(kernel, { T: a.T, NH: a.NH, NKV: a.NKV, HS: a.HS });
   if (a.NH % a.NKV !== 0) throw new ShapeError(kernel, `NKV = ${a.NKV} must divide NH = ${a.NH}`);
@@ -83,18 +75,9 @@ function params(a: AttentionDims, scale: number): ['u32' | 'f32', number][] {
     ['u32', a.T],
     ['u32', a.NH],
     ['u32', a.NKV],
+    ['u32', a.HS],
     ['f32', scale],
   ];
-}
-
-/** Key-tile rows so that K and V tiles (2 · BK · HS · 4 bytes) fit the workgroup storage. */
-function keyTile(ctx: GpuContext, HS: number): number {
-  return pow2Floor(Math.floor(ctx.device.limits.maxComputeWorkgroupStorageSize / (8 * HS)), kMaxTile);
-}
-
-/** Query-tile rows for dK/dV: q and dout tiles plus three per-row scalars. */
-function queryTile(ctx: GpuContext, HS: number): number {
-  return pow2Floor(Math.floor(ctx.device.limits.maxComputeWorkgroupStorageSize / (8 * HS + 12)), kMaxTile);
 }
 
 export async function attentionForward(ctx: GpuContext, a: AttentionForwardArgs): Promise<GpuOp> {
@@ -107,7 +90,7 @@ export async function attentionForward(ctx: GpuContext, a: AttentionForwardArgs)
   return makeOp(ctx, {
     label: a.label ?? 'attention_forward',
     code: forwardCode,
-    overrides: { BQ: kRows, BK: keyTile(ctx, a.HS), HS: a.HS },
+    overrides: { WG: kRows },
     bindings: [a.q, a.k, a.v, a.starts, a.out, a.lse],
     params: params(a, scale),
     workgroups: [cdiv(a.T, kRows), a.NH, 1],
@@ -134,7 +117,7 @@ export async function attentionBackward(ctx: GpuContext, a: AttentionBackwardArg
   const dq = await makeOp(ctx, {
     label: `${label}.dq`,
     code: dqCode,
-    overrides: { BQ: kRows, BK: keyTile(ctx, a.HS), HS: a.HS },
+    overrides: { WG: kRows },
     bindings: [a.q, a.k, a.v, a.starts, a.out, a.lse, a.dout, a.dq, a.delta],
     params: params(a, scale),
     workgroups: [cdiv(a.T, kRows), a.NH, 1],
@@ -143,7 +126,7 @@ export async function attentionBackward(ctx: GpuContext, a: AttentionBackwardArg
   const dkv = await makeOp(ctx, {
     label: `${label}.dkv`,
     code: dkvCode,
-    overrides: { BKV: kRows, BQ: queryTile(ctx, a.HS), HS: a.HS },
+    overrides: { WG: kRows },
     bindings: [a.q, a.k, a.v, a.starts, a.lse, a.dout, a.delta, a.dk, a.dv],
     params: params(a, scale),
     workgroups: [cdiv(a.T, kRows), a.NKV, 1],

@@ -110,6 +110,25 @@ function isDeviceModel(m: ModelSource | DeviceModel): m is DeviceModel {
 
 const kInFlight = 2;
 
+/** Token ids and labels must index the model's vocabulary (else the GPU would read garbage). */
+export function checkTokenIds(examples: TokenizedExample[], vocab: number, what: string): void {
+  for (const e of examples) {
+    for (let j = 0; j < e.inputIds.length; j++) {
+      const id = e.inputIds[j];
+      const label = e.labels[j];
+      if (
+        !(Number.isInteger(id) && id >= 0 && id < vocab) ||
+        !(label === -100 || (label >= 0 && label < vocab))
+      ) {
+        throw new Error(
+          `${what} example at line ${e.line}: token ${j} (id ${id}, label ${label}) is outside the ` +
+            `model's vocabulary of ${vocab}: was the data tokenized with this model's tokenizer?`,
+        );
+      }
+    }
+  }
+}
+
 export async function createTrainer(
   device: GPUDevice | GpuContext,
   cfg: TrainerConfig,
@@ -130,7 +149,9 @@ export async function createTrainer(
     targets: resolveTargets(hyper.lora.targets),
   };
 
-  // Data: split, row length, order.
+  // Data: validate ids, split, row length, order.
+  checkTokenIds(cfg.train, mc.vocab, 'training');
+  if (cfg.eval) checkTokenIds(cfg.eval, mc.vocab, 'eval');
   const usable = cfg.train.filter((e) => e.labels.some((l, j) => j > 0 && l !== -100));
   let trainSet = usable;
   let evalSet = cfg.eval ?? [];

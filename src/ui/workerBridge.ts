@@ -20,10 +20,7 @@ function getWorker(): Worker {
     type: 'module',
     name: 'dataset',
   });
-  worker.onmessage = (e: MessageEvent<WorkerEvent>) => {
-    if (e.data.kind === 'dataset-parsed') console.log('PERF onmessage', performance.now());
-    handle(e.data);
-  };
+  worker.onmessage = (e: MessageEvent<WorkerEvent>) => handle(e.data);
   worker.onerror = (e) => {
     const s = useStudio.getState();
     const message = `The dataset worker crashed: ${e.message || 'unknown error'}`;
@@ -56,13 +53,10 @@ function handle(msg: WorkerEvent): void {
         lines: msg.lines,
       });
     case 'dataset-parsed':
-      console.log('PERF parsed msg', performance.now());
-      s.datasetParsed(msg.job, msg.summary, msg.rows, msg.errors);
-      console.log('PERF parsed set done', performance.now());
-      requestAnimationFrame(() => console.log('PERF next frame', performance.now()));
+      s.datasetParsed(msg.job, msg.summary, msg.table, msg.errors);
       return requestSelected();
     case 'dataset-tokenized':
-      s.datasetTokenized(msg.job, msg.summary, msg.rows);
+      s.datasetTokenized(msg.job, msg.summary, msg.columns);
       return requestSelected();
     case 'dataset-failed':
       return s.datasetFailed(msg.job, msg.message);

@@ -22,8 +22,11 @@ import type {
 } from './protocol.ts';
 import {
   datasetSummary,
-  exampleRows,
+  exampleTable,
+  flagList,
   parseFacts,
+  tokenColumns,
+  transferables,
   tokenStats,
   type ParseFacts,
   type TokenCounts,
@@ -50,8 +53,8 @@ const state: {
   epoch: number;
 } = { settings: null, tokenizer: null, renderer: null, dataset: null, epoch: 0 };
 
-function send(msg: WorkerEvent): void {
-  postMessage(msg);
+function send(msg: WorkerEvent, transfer: Transferable[] = []): void {
+  postMessage(msg, { transfer });
 }
 
 function errorMessage(err: unknown): string {
@@ -122,14 +125,11 @@ async function readDataset(job: number, input: DatasetInput): Promise<void> {
     counts: null,
   };
   state.dataset = dataset;
-  console.log('PERF worker send', performance.timeOrigin + performance.now());
-  send({
-    kind: 'dataset-parsed',
-    job,
-    summary: summaryOf(dataset),
-    rows: exampleRows(dataset.examples, facts, null),
-    errors: result.errors,
-  });
+  const table = exampleTable(dataset.examples, facts);
+  send(
+    { kind: 'dataset-parsed', job, summary: summaryOf(dataset), table, errors: result.errors },
+    transferables(table),
+  );
   await tokenizeDataset();
 }
 
@@ -193,12 +193,11 @@ async function tokenizeDataset(): Promise<void> {
     }
   }
   dataset.counts = counts;
-  send({
-    kind: 'dataset-tokenized',
-    job,
-    summary: summaryOf(dataset),
-    rows: exampleRows(examples, dataset.facts, counts),
-  });
+  const columns = tokenColumns(examples, dataset.facts, counts);
+  send(
+    { kind: 'dataset-tokenized', job, summary: summaryOf(dataset), columns },
+    transferables(columns),
+  );
 }
 
 function exampleDetail(line: number): ExampleDetail | null {
@@ -209,7 +208,8 @@ function exampleDetail(line: number): ExampleDetail | null {
   const example = dataset.examples[index];
   const t = renderer.tokenize(example, settings);
   const { pieces, partial } = tokenPieces(t.inputIds, (ids) => tokenizer.decode(ids));
-  const row = exampleRows([example], dataset.facts, dataset.counts ? [dataset.counts[index]] : null);
+  const flags = tokenColumns([example], dataset.facts, dataset.counts ? [dataset.counts[index]] : null)
+    .flags[0];
   return {
     line,
     format: example.format,
@@ -220,7 +220,7 @@ function exampleDetail(line: number): ExampleDetail | null {
     partial,
     fullLength: t.fullLength,
     truncatedTrainedTokens: t.truncatedTrainedTokens,
-    flags: row[0].flags,
+    flags: flagList(flags),
   };
 }
 

@@ -53,20 +53,49 @@ export interface TemplateInfo {
 /** Report problems an example can have; the example browser filters on them. */
 export type ExampleFlag = 'duplicate' | 'empty-answer' | 'truncated' | 'excluded';
 
-/** One valid example, summarised for the virtualized list (no token arrays: those stay in the worker). */
-export interface ExampleRow {
-  line: number;
-  format: DatasetFormat;
-  /** Number of messages (user + assistant + system); 0 for `text`. */
-  turns: number;
-  /** The first user message (or the text), shortened, for the list. */
-  preview: string;
-  flags: ExampleFlag[];
-  /** Token counts after truncation; absent until a tokenizer has tokenized the dataset. */
-  tokens?: number;
-  trained?: number;
-  masked?: number;
+/** Bit of each flag in `ExampleTable.flags`. */
+export const kFlagBits: Readonly<Record<ExampleFlag, number>> = {
+  duplicate: 1,
+  'empty-answer': 2,
+  truncated: 4,
+  excluded: 8,
+};
+
+/** Format of each example in `ExampleTable.format`, by index. */
+export const kFormats: readonly DatasetFormat[] = [
+  'messages',
+  'alpaca',
+  'prompt_completion',
+  'sharegpt',
+  'text',
+];
+
+/**
+ * All valid examples, summarised for the virtualized list, as columns: typed arrays cross the
+ * worker boundary by transfer (no copy), so 100k examples arrive without freezing the page.
+ * Token arrays stay in the worker; the selected example is fetched on its own (ExampleDetail).
+ */
+export interface ExampleTable {
+  count: number;
+  /** 1-based line numbers, ascending. */
+  line: Int32Array;
+  /** Index into kFormats. */
+  format: Uint8Array;
+  /** Messages per example (0 for `text`). */
+  turns: Uint16Array;
+  /** kFlagBits, OR-ed. */
+  flags: Uint8Array;
+  /** Token counts after truncation; -1 until a tokenizer has tokenized the dataset. */
+  tokens: Int32Array;
+  trained: Int32Array;
+  /** The first user message (or the text), shortened: example i is
+   * previewText.slice(previewStart[i], previewStart[i + 1]). */
+  previewText: string;
+  previewStart: Int32Array;
 }
+
+/** The columns that change when the dataset is (re-)tokenized. */
+export type TokenColumns = Pick<ExampleTable, 'flags' | 'tokens' | 'trained'>;
 
 export interface HistogramBin {
   /** Inclusive lower and exclusive upper bound, in tokens (or turns). */
@@ -163,10 +192,10 @@ export type WorkerEvent =
       kind: 'dataset-parsed';
       job: number;
       summary: DatasetSummary;
-      rows: ExampleRow[];
+      table: ExampleTable;
       errors: LineError[];
     }
-  | { kind: 'dataset-tokenized'; job: number; summary: DatasetSummary; rows: ExampleRow[] }
+  | { kind: 'dataset-tokenized'; job: number; summary: DatasetSummary; columns: TokenColumns }
   | { kind: 'dataset-failed'; job: number; message: string }
   | { kind: 'template-ready'; template: TemplateInfo }
   | { kind: 'template-failed'; message: string }

@@ -1,13 +1,16 @@
-// Turns the parse result and per-example token counts into the DatasetSummary and ExampleRows the
+// Turns the parse result and per-example token counts into the DatasetSummary and ExampleTable the
 // UI shows. Pure functions: the worker calls them, tests can too.
 import { buildReport } from '../data/report.ts';
 import type { DatasetFormat, DatasetReport, Example, ParseResult } from '../data/types.ts';
-import type {
-  DatasetSummary,
-  ExampleFlag,
-  ExampleRow,
-  HistogramBin,
-  TokenStats,
+import {
+  kFlagBits,
+  kFormats,
+  type DatasetSummary,
+  type ExampleFlag,
+  type ExampleTable,
+  type HistogramBin,
+  type TokenColumns,
+  type TokenStats,
 } from './protocol.ts';
 
 /** Per-example token counts kept by the worker (the token arrays themselves are not kept). */
@@ -39,37 +42,86 @@ export function parseFacts(parse: ParseResult): ParseFacts {
 }
 
 function shorten(text: string, n = 120): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = text.slice(0, 4 * n).replace(/\s+/g, ' ').trim();
   return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
 }
 
-export function exampleRows(
+function previewOf(ex: Example): string {
+  const firstUser = ex.messages.find((m) => m.role === 'user')?.content;
+  return shorten(firstUser ?? ex.text ?? ex.messages[0]?.content ?? '');
+}
+
+/** Flags of example i from the parse facts and (when tokenized) its token counts. */
+function flagBits(ex: Example, facts: ParseFacts, c: TokenCounts | undefined): number {
+  let bits = 0;
+  if (facts.duplicateLines.has(ex.line)) bits |= kFlagBits.duplicate;
+  if (facts.emptyAnswerLines.has(ex.line)) bits |= kFlagBits['empty-answer'];
+  if (c && c.fullLength > c.tokens) bits |= kFlagBits.truncated;
+  if (c && c.trained === 0) bits |= kFlagBits.excluded;
+  return bits;
+}
+
+export function flagList(bits: number): ExampleFlag[] {
+  return (Object.keys(kFlagBits) as ExampleFlag[]).filter((f) => bits & kFlagBits[f]);
+}
+
+/** The columns that depend on tokenization (flags include the parse-level ones). */
+export function tokenColumns(
   examples: Example[],
   facts: ParseFacts,
   counts: TokenCounts[] | null,
-): ExampleRow[] {
-  return examples.map((ex, i) => {
-    const flags: ExampleFlag[] = [];
-    if (facts.duplicateLines.has(ex.line)) flags.push('duplicate');
-    if (facts.emptyAnswerLines.has(ex.line)) flags.push('empty-answer');
+): TokenColumns {
+  const n = examples.length;
+  const cols: TokenColumns = {
+    flags: new Uint8Array(n),
+    tokens: new Int32Array(n).fill(-1),
+    trained: new Int32Array(n).fill(-1),
+  };
+  for (let i = 0; i < n; i++) {
     const c = counts?.[i];
-    if (c && c.fullLength > c.tokens) flags.push('truncated');
-    if (c && c.trained === 0) flags.push('excluded');
-    const firstUser = ex.messages.find((m) => m.role === 'user')?.content;
-    const row: ExampleRow = {
-      line: ex.line,
-      format: ex.format,
-      turns: ex.messages.length,
-      preview: shorten(firstUser ?? ex.text ?? ex.messages[0]?.content ?? ''),
-      flags,
-    };
+    cols.flags[i] = flagBits(examples[i], facts, c);
     if (c) {
-      row.tokens = c.tokens;
-      row.trained = c.trained;
-      row.masked = c.masked;
+      cols.tokens[i] = c.tokens;
+      cols.trained[i] = c.trained;
     }
-    return row;
-  });
+  }
+  return cols;
+}
+
+export function exampleTable(examples: Example[], facts: ParseFacts): ExampleTable {
+  const n = examples.length;
+  const formatIndex = new Map(kFormats.map((f, i) => [f, i]));
+  const table: ExampleTable = {
+    count: n,
+    line: new Int32Array(n),
+    format: new Uint8Array(n),
+    turns: new Uint16Array(n),
+    previewText: '',
+    previewStart: new Int32Array(n + 1),
+    ...tokenColumns(examples, facts, null),
+  };
+  const previews: string[] = [];
+  let offset = 0;
+  for (let i = 0; i < n; i++) {
+    const ex = examples[i];
+    table.line[i] = ex.line;
+    table.format[i] = formatIndex.get(ex.format) ?? 0;
+    table.turns[i] = Math.min(65535, ex.messages.length);
+    const p = previewOf(ex);
+    previews.push(p);
+    table.previewStart[i] = offset;
+    offset += p.length;
+  }
+  table.previewStart[n] = offset;
+  table.previewText = previews.join('');
+  return table;
+}
+
+/** The typed arrays of a table or columns, to transfer rather than copy. */
+export function transferables(cols: Partial<ExampleTable>): ArrayBuffer[] {
+  return [cols.line, cols.format, cols.turns, cols.flags, cols.tokens, cols.trained, cols.previewStart]
+    .filter((a) => a !== undefined)
+    .map((a) => a.buffer as ArrayBuffer);
 }
 
 /** `bins` equal-width bins over [0, max], with round bin widths. */

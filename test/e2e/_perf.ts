@@ -26,7 +26,7 @@ await page.setInputFiles('[data-testid="dataset-input"]', '/tmp/big.jsonl');
 console.log('setInputFiles', Date.now() - t0, 'ms');
 for (let i = 0; i < Number(process.env.N ?? 40); i++) {
   await page.waitForTimeout(3000);
-  const p = await page.locator('[data-testid="dataset-progress"]').innerText().catch(() => '(no progress)');
+  const p = (await page.locator('[data-testid="dataset-progress"]').count()) ? await page.locator('[data-testid="dataset-progress"]').innerText() : '(no progress)';
   const g = await page.evaluate(`(() => { const r = [Math.round(window.maxGap), window.gaps.slice(-5)]; window.maxGap = 0; return r; })()`);
   console.log(((Date.now() - t0) / 1000).toFixed(0) + 's', p.replace(/\s+/g, ' '), 'maxFrameGap', JSON.stringify(g));
   if (i === Number(process.env.SCROLL_AT ?? 12)) {

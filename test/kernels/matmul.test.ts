@@ -11,11 +11,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext, type Tensor } from '../../src/gpu/context.ts';
 import { ShapeError } from '../../src/gpu/errors.ts';
 import { runOps, type GpuOp } from '../../src/gpu/op.ts';
+import { Autotuner, MemoryTuneStore, type TuneProgress } from '../../src/gpu/autotune.ts';
+import { adapterKey } from '../../src/gpu/device.ts';
+import { GpuTimer } from '../../src/gpu/timing.ts';
 import {
   matmulBackwardInput,
   matmulBackwardWeight,
   matmulForward,
   kMatmulConfigs,
+  matmulTuneTasks,
 } from '../../src/kernels/matmul.ts';
 import { allclose, type Tolerance } from '../helpers/allclose.ts';
 import { testDevice } from '../helpers/device.ts';
@@ -260,6 +264,52 @@ describe.skipIf(!acquired)('matmul', () => {
     );
     fwd.destroy();
     releaseAll(x, w, y, gt, dx, dw);
+  });
+
+  it('timer and autotuner: times candidates, keeps the winner, persists it per adapter', async () => {
+    for (const wallClock of [false, true]) {
+      const timer = new GpuTimer(ctx.device, wallClock);
+      const x = ctx.tensor(4 * 64 * 64, 'scratch', 'x');
+      const y = ctx.tensor(4 * 64 * 64, 'scratch', 'y');
+      const op = await matmulForward(ctx, { x, w: x, y, m: 64, n: 64, k: 64, config: 'wg8x8' });
+      const t = await timer.time((pass) => op.record(pass), { reps: 2, samples: 2 });
+      expect(t.ms).toBeGreaterThan(0);
+      expect(Number.isFinite(t.ms)).toBe(true);
+      expect(t.method).toBe(
+        wallClock || !ctx.device.features.has('timestamp-query') ? 'wall' : 'timestamp',
+      );
+      op.destroy();
+      timer.destroy();
+      releaseAll(x, y);
+    }
+
+    const store = new MemoryTuneStore();
+    const tuner = new Autotuner(adapterKey(ctx.info), store);
+    expect(tuner.choice('matmul_forward', 'large')).toBeUndefined();
+    // Two candidates already compiled by the tests above keep this quick.
+    const task = matmulTuneTasks(ctx).find((t) => t.kernel === 'matmul_forward')!;
+    const progress: TuneProgress[] = [];
+    const timer = new GpuTimer(ctx.device);
+    await tuner.tune(timer, [{ ...task, candidates: ['wg8x8', 'wg16x4'] }], {
+      onProgress: (p) => progress.push(p),
+    });
+    expect(progress.map((p) => [p.done, p.total])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    const chosen = tuner.choice('matmul_forward', task.shapeClass);
+    expect(['wg8x8', 'wg16x4']).toContain(chosen);
+    // A later session on the same adapter starts with the choice; another adapter does not.
+    const again = new Autotuner(adapterKey(ctx.info), store);
+    expect(await again.load()).toBe(1);
+    expect(again.choice('matmul_forward', task.shapeClass)).toBe(chosen);
+    const other = new Autotuner('other|adapter', store);
+    expect(await other.load()).toBe(0);
+    // Already tuned: nothing is timed again unless forced.
+    const none: TuneProgress[] = [];
+    await again.tune(timer, [task], { onProgress: (p) => none.push(p) });
+    expect(none).toEqual([]);
+    timer.destroy();
   });
 
   it('launchers throw ShapeError before dispatch', async () => {

@@ -7,7 +7,16 @@ import { initLora, resolveTargets, type LoraSpec, type LoraWeights } from '../..
 import type { Engine } from '../../src/model/forward.ts';
 import { adapterTensors } from '../../src/train/adapter.ts';
 import type { PackedBatch } from '../../src/train/packing.ts';
-import { makeTinyModel, type TinyFamily, type TinyModelOptions } from '../fixtures/tiny-models.ts';
+import {
+  makeTinyModel,
+  tinyConfigJson,
+  type TinyFamily,
+  type TinyModelOptions,
+} from '../fixtures/tiny-models.ts';
+import { parseModelConfig } from '../../src/model/config.ts';
+import { modelParams } from '../../src/model/params.ts';
+import { serializeSafetensors } from '../../src/model/safetensors.ts';
+import { bytesSource } from '../../src/model/source.ts';
 import { testDevice } from '../helpers/device.ts';
 import { randn } from '../helpers/random.ts';
 import type { TorchBatch } from '../reference/torch.ts';
@@ -103,4 +112,39 @@ export function torchBatch(b: PackedBatch, lora: LoraWeights | null): TorchBatch
 
 export function relErr(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(1e-12, Math.abs(b));
+}
+
+/**
+ * A tiny model of `family` with a small vocabulary, in memory (no tokenizer needed): for trainer
+ * tests, where a 128k-vocabulary lm_head would dominate every step on a software GPU.
+ */
+export async function smallVocabModel(
+  ctx: GpuContext,
+  family: TinyFamily,
+  vocab = 512,
+  headStd = 0.2,
+): Promise<{ model: DeviceModel; files: Record<string, Uint8Array> }> {
+  const configJson = {
+    ...tinyConfigJson(family),
+    vocab_size: vocab,
+    bos_token_id: 1,
+    eos_token_id: 2,
+  };
+  const cfg = parseModelConfig(configJson);
+  const tensors = modelParams(cfg).map((p, i) => {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    let values: Float32Array;
+    if (p.name.endsWith('norm.weight')) values = randn(n, 100 + i, 0.1).map((x) => 1 + x);
+    else if (p.name.endsWith('.bias')) values = randn(n, 100 + i, 0.1);
+    else if (p.name === 'model.embed_tokens.weight' || p.name === 'lm_head.weight') {
+      values = randn(n, 100 + i, headStd);
+    } else values = randn(n, 100 + i, 1 / Math.sqrt(p.shape[1]));
+    return { name: p.name, dtype: 'F32' as const, shape: p.shape, data: values };
+  });
+  const files = {
+    'config.json': new TextEncoder().encode(JSON.stringify(configJson)),
+    'model.safetensors': serializeSafetensors(tensors),
+  };
+  const model = await loadDeviceModel(ctx, bytesSource(`small-${family}`, files));
+  return { model, files };
 }

@@ -8,16 +8,16 @@ import { createTrainer, type TrainerConfig } from '../../src/train/trainer.ts';
 import type { StepEvent, TrainEvent } from '../../src/train/events.ts';
 import { loadAdapter } from '../../src/train/adapter.ts';
 import type { TrainHyperInput } from '../../src/train/config.ts';
-import { testContext, tinyModel } from './engine-helpers.ts';
+import { smallVocabModel, testContext } from './engine-helpers.ts';
 
 /** A learnable toy dataset: a few fixed "answers" after a fixed prompt. */
 function dataset(n: number): TokenizedExample[] {
   const answers = [
-    [1000, 1001, 1002, 1003, 1004],
-    [2000, 2001, 2002, 2003, 2004],
+    [100, 101, 102, 103, 104],
+    [200, 201, 202, 203, 204],
   ];
   return Array.from({ length: n }, (_, i) => {
-    const prompt = [500, 501 + (i % 2)];
+    const prompt = [50, 51 + (i % 2)];
     const inputIds = [...prompt, ...answers[i % 2]];
     return {
       line: i + 1,
@@ -33,7 +33,7 @@ function dataset(n: number): TokenizedExample[] {
 const ctx = await testContext();
 
 describe.skipIf(!ctx)('trainer', async () => {
-  const { model } = ctx ? await tinyModel(ctx, 'llama') : { model: null };
+  const { model } = ctx ? await smallVocabModel(ctx, 'llama') : { model: null };
   const base: TrainHyperInput = {
     lora: { r: 4, alpha: 8, dropout: 0 },
     lr: 2e-2,
@@ -139,12 +139,16 @@ describe.skipIf(!ctx)('trainer', async () => {
       },
     });
     const r1 = await t1.run();
-    expect(r1).toMatchObject({ step: 3, done: false, interrupted: 'stopped' });
+    // Events trail the GPU by a step or two: the run stops after the steps already in flight.
+    expect(r1.done).toBe(false);
+    expect(r1.interrupted).toBe('stopped');
+    expect(r1.step).toBeGreaterThanOrEqual(3);
     expect(saved).not.toBeNull();
     t1.destroy();
     const resumed = await run({}, { resumeFrom: saved! });
-    expect(resumed.steps.map((s) => s.step)).toEqual([4, 5, 6]);
-    expect(resumed.steps.map((s) => s.loss)).toEqual(full.steps.slice(3).map((s) => s.loss));
+    const rest = Array.from({ length: 6 - r1.step }, (_, i) => r1.step + 1 + i);
+    expect(resumed.steps.map((s) => s.step)).toEqual(rest);
+    expect(resumed.steps.map((s) => s.loss)).toEqual(full.steps.slice(r1.step).map((s) => s.loss));
     const wf = await full.t.loraWeights();
     const wr = await resumed.t.loraWeights();
     expect(

@@ -3,7 +3,8 @@ import { useEffect, useMemo } from 'react';
 import { fmtInt } from '../format.ts';
 import { useStudio, useStudioShallow, type ExampleFilter } from '../store/index.ts';
 import { selectExample } from '../workerBridge.ts';
-import { browserRows, filterCounts } from './browserRows.ts';
+import type { LineError } from '../../worker/protocol.ts';
+import { errorLinesOf, filterCounts, filterItems, itemLine } from './exampleItems.ts';
 import { ExampleDetailPane } from './ExampleDetailPane.tsx';
 import { ExampleList } from './ExampleList.tsx';
 
@@ -18,24 +19,33 @@ const kFilters: { key: ExampleFilter; label: string }[] = [
 ];
 
 export function ExampleBrowser() {
-  const { rows, errors, filter, selected, hasSummary } = useStudioShallow((s) => ({
-    rows: s.dataset.rows,
+  const { table, errors, filter, selected, hasSummary } = useStudioShallow((s) => ({
+    table: s.dataset.table,
     errors: s.dataset.errors,
     filter: s.dataset.filter,
     selected: s.dataset.selectedLine,
     hasSummary: s.dataset.summary !== null,
   }));
   const setFilter = useStudio((s) => s.setFilter);
-  const items = useMemo(() => browserRows(rows, errors, filter), [rows, errors, filter]);
-  const counts = useMemo(() => filterCounts(rows, errors), [rows, errors]);
+  const errorLines = useMemo(() => errorLinesOf(errors), [errors]);
+  const errorByLine = useMemo(() => {
+    const m = new Map<number, LineError>();
+    for (const e of errors) if (!m.has(e.line)) m.set(e.line, e);
+    return m;
+  }, [errors]);
+  const items = useMemo(
+    () => filterItems(table, errorLines, filter),
+    [table, errorLines, filter],
+  );
+  const counts = useMemo(() => filterCounts(table, errorLines), [table, errorLines]);
   // Keep the selection inside the filtered list: a filter that hides the selected example
   // selects the first one it shows.
   useEffect(() => {
-    const lineOf = (b: (typeof items)[number]) => (b.kind === 'example' ? b.row.line : b.error.line);
-    if (items.length > 0 && !items.some((b) => lineOf(b) === selected)) {
-      selectExample(lineOf(items[0]));
-    }
-  }, [items, selected]);
+    if (items.length === 0) return;
+    const lineOf = (item: number) =>
+      table ? itemLine(table, errorLines, item) : errorLines[-item - 1];
+    if (!items.some((item) => lineOf(item) === selected)) selectExample(lineOf(items[0]));
+  }, [items, selected, table, errorLines]);
   if (!hasSummary) return null;
   return (
     <section className="card browser">
@@ -62,7 +72,14 @@ export function ExampleBrowser() {
         </div>
       </div>
       <div className="browser-body">
-        <ExampleList items={items} selected={selected} onSelect={selectExample} />
+        <ExampleList
+          table={table}
+          items={items}
+          errorLines={errorLines}
+          errorByLine={errorByLine}
+          selected={selected}
+          onSelect={selectExample}
+        />
         <ExampleDetailPane />
       </div>
     </section>

@@ -1,10 +1,11 @@
-// The virtualized list of examples (and bad lines, under error filters). Fixed-height rows,
-// so 100k examples scroll as smoothly as 30.
+// The virtualized list of examples (and bad lines, under error filters). Fixed-height rows read
+// straight from the columnar table, so 100k examples scroll as smoothly as 30.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
-import type { ExampleFlag } from '../../worker/protocol.ts';
+import type { ExampleFlag, ExampleTable, LineError } from '../../worker/protocol.ts';
+import { kFormats } from '../../worker/protocol.ts';
 import { fmtInt, kFormatLabel } from '../format.ts';
-import type { BrowserRow } from './browserRows.ts';
+import { flagsOf, itemLine, previewOf } from './exampleItems.ts';
 
 const kRowHeight = 58;
 
@@ -15,50 +16,59 @@ export const kFlagLabel: Record<ExampleFlag, string> = {
   excluded: 'excluded',
 };
 
-function RowBody({ item }: { item: BrowserRow }) {
-  if (item.kind === 'error') {
-    return (
-      <>
-        <span className="ex-top">
-          <span className="ex-line">L{item.error.line}</span>
-          <span className="badge badge-danger">bad line</span>
-          {item.error.field && <code className="ex-field">{item.error.field}</code>}
-        </span>
-        <span className="ex-preview error-text">{item.error.message}</span>
-      </>
-    );
-  }
-  const r = item.row;
+function ErrorRowBody({ line, error }: { line: number; error: LineError | undefined }) {
   return (
     <>
       <span className="ex-top">
-        <span className="ex-line">L{r.line}</span>
+        <span className="ex-line">L{line}</span>
+        <span className="badge badge-danger">bad line</span>
+        {error?.field && <code className="ex-field">{error.field}</code>}
+      </span>
+      <span className="ex-preview error-text">{error?.message}</span>
+    </>
+  );
+}
+
+function ExampleRowBody({ table, i }: { table: ExampleTable; i: number }) {
+  const turns = table.turns[i];
+  const preview = previewOf(table, i);
+  return (
+    <>
+      <span className="ex-top">
+        <span className="ex-line">L{table.line[i]}</span>
         <span className="ex-meta">
-          {kFormatLabel[r.format]}
-          {r.turns > 0 && ` · ${r.turns} msgs`}
+          {kFormatLabel[kFormats[table.format[i]]]}
+          {turns > 0 && ` · ${turns} msgs`}
         </span>
-        {r.flags.map((f) => (
+        {flagsOf(table.flags[i]).map((f) => (
           <span key={f} className={`badge ${f === 'excluded' ? 'badge-danger' : 'badge-warn'}`}>
             {kFlagLabel[f]}
           </span>
         ))}
-        {r.tokens !== undefined && (
+        {table.tokens[i] >= 0 && (
           <span className="ex-tokens num" title="trained / total tokens">
-            <span className="ex-trained">{fmtInt(r.trained ?? 0)}</span> / {fmtInt(r.tokens)}
+            <span className="ex-trained">{fmtInt(table.trained[i])}</span> /{' '}
+            {fmtInt(table.tokens[i])}
           </span>
         )}
       </span>
-      <span className="ex-preview">{r.preview || <em className="subtle">(empty)</em>}</span>
+      <span className="ex-preview">{preview || <em className="subtle">(empty)</em>}</span>
     </>
   );
 }
 
 export function ExampleList({
+  table,
   items,
+  errorLines,
+  errorByLine,
   selected,
   onSelect,
 }: {
-  items: BrowserRow[];
+  table: ExampleTable | null;
+  items: Int32Array;
+  errorLines: number[];
+  errorByLine: Map<number, LineError>;
   selected: number | null;
   onSelect: (line: number) => void;
 }) {
@@ -77,18 +87,22 @@ export function ExampleList({
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualizer.getVirtualItems().map((v) => {
           const item = items[v.index];
-          const line = item.kind === 'example' ? item.row.line : item.error.line;
+          const line = table ? itemLine(table, errorLines, item) : errorLines[-item - 1];
           return (
             <button
               key={v.key}
               type="button"
-              className={`ex-row${item.kind === 'error' ? ' ex-row-error' : ''}`}
+              className={`ex-row${item < 0 ? ' ex-row-error' : ''}`}
               aria-current={line === selected ? 'true' : undefined}
               data-line={line}
               style={{ height: kRowHeight, transform: `translateY(${v.start}px)` }}
               onClick={() => onSelect(line)}
             >
-              <RowBody item={item} />
+              {item < 0 || !table ? (
+                <ErrorRowBody line={line} error={errorByLine.get(line)} />
+              ) : (
+                <ExampleRowBody table={table} i={item} />
+              )}
             </button>
           );
         })}

@@ -1,4 +1,4 @@
-// Dataset slice: the file being read, its progress, the report, the bad lines, the example rows
+// Dataset slice: the file being read, its progress, the report, the bad lines, the example table
 // and the example browser's filter and selection. Token arrays stay in the worker; only the
 // selected example's detail is held here.
 import type { StateCreator } from 'zustand';
@@ -6,8 +6,9 @@ import type {
   DatasetPhase,
   DatasetSummary,
   ExampleDetail,
-  ExampleRow,
+  ExampleTable,
   LineError,
+  TokenColumns,
 } from '../../worker/protocol.ts';
 import type { StudioState } from './index.ts';
 
@@ -30,7 +31,8 @@ export interface DatasetState {
   name: string;
   progress: { phase: DatasetPhase; done: number; total: number; lines: number } | null;
   summary: DatasetSummary | null;
-  rows: ExampleRow[];
+  /** Valid examples as columns (typed arrays: structured-cloneable, cheap for 100k rows). */
+  table: ExampleTable | null;
   errors: LineError[];
   message: string;
   filter: ExampleFilter;
@@ -46,10 +48,10 @@ export interface DatasetSlice {
   datasetParsed: (
     job: number,
     summary: DatasetSummary,
-    rows: ExampleRow[],
+    table: ExampleTable,
     errors: LineError[],
   ) => void;
-  datasetTokenized: (job: number, summary: DatasetSummary, rows: ExampleRow[]) => void;
+  datasetTokenized: (job: number, summary: DatasetSummary, columns: TokenColumns) => void;
   datasetFailed: (job: number, message: string) => void;
   setFilter: (filter: ExampleFilter) => void;
   selectLine: (line: number | null) => void;
@@ -63,7 +65,7 @@ const kEmpty: DatasetState = {
   name: '',
   progress: null,
   summary: null,
-  rows: [],
+  table: null,
   errors: [],
   message: '',
   filter: 'all',
@@ -85,15 +87,15 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
         progress,
         status: progress.phase === 'reading' ? 'reading' : 'tokenizing',
       }),
-    datasetParsed: (job, summary, rows, errors) =>
+    datasetParsed: (job, summary, table, errors) =>
       set((s) => {
         if (job !== s.dataset.job) return s;
-        const first = rows[0]?.line ?? null;
+        const first = table.count > 0 ? table.line[0] : (errors[0]?.line ?? null);
         return {
           dataset: {
             ...s.dataset,
             summary,
-            rows,
+            table,
             errors,
             status: 'ready',
             progress: null,
@@ -101,8 +103,20 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
           },
         };
       }),
-    datasetTokenized: (job, summary, rows) =>
-      forJob(job, { summary, rows, status: 'ready', progress: null }),
+    datasetTokenized: (job, summary, columns) =>
+      set((s) =>
+        job !== s.dataset.job || !s.dataset.table
+          ? s
+          : {
+              dataset: {
+                ...s.dataset,
+                summary,
+                table: { ...s.dataset.table, ...columns },
+                status: 'ready',
+                progress: null,
+              },
+            },
+      ),
     datasetFailed: (job, message) => forJob(job, { status: 'failed', message, progress: null }),
     setFilter: (filter) => patch({ filter }),
     selectLine: (selectedLine) => patch({ selectedLine, detailError: '' }),

@@ -16,7 +16,11 @@ import { acquireDevice } from '../../../src/gpu/device.ts';
 import { GpuContext, type Tensor } from '../../../src/gpu/context.ts';
 import { makeOp, type GpuOp } from '../../../src/gpu/op.ts';
 import { GpuTimer } from '../../../src/gpu/timing.ts';
-import { matmulBackwardInput, matmulForward, matmulTuneTasks } from '../../../src/kernels/matmul.ts';
+import {
+  matmulBackwardInput,
+  matmulForward,
+  matmulTuneTasks,
+} from '../../../src/kernels/matmul.ts';
 import { loraForward, loraTuneTasks } from '../../../src/kernels/lora.ts';
 import naiveCode from './matmul_naive.wgsl?raw';
 import aluCode from './matmul_alu_probe.wgsl?raw';
@@ -30,7 +34,8 @@ const gpu: GPU = webgpu.create([]); // kept reachable for the whole run (npm web
 // tfjs and jax-js look for `navigator.gpu` (and jax-js for `navigator.userAgent`).
 const g = globalThis as { navigator?: { gpu?: GPU; userAgent?: string } };
 const nav = { gpu, userAgent: `Node.js/${process.version}` };
-if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true });
+if (!g.navigator)
+  Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true });
 for (const [key, value] of Object.entries(nav)) {
   if (!(g.navigator as Record<string, unknown>)[key]) {
     Object.defineProperty(g.navigator, key, { value, configurable: true });
@@ -83,7 +88,11 @@ async function timeAsync(run: () => Promise<void>): Promise<number> {
 async function timeOp(op: GpuOp): Promise<number> {
   const probe = await timer.time((p) => op.record(p), { reps: 1, samples: 1, warmup: 1 });
   const reps = Math.max(1, Math.min(50, Math.ceil(400 / Math.max(probe.ms, 1))));
-  const t = await timer.time((p) => op.record(p), { reps, samples: probe.ms > 3000 ? 1 : 2, warmup: 0 });
+  const t = await timer.time((p) => op.record(p), {
+    reps,
+    samples: probe.ms > 3000 ? 1 : 2,
+    warmup: 0,
+  });
   return t.ms;
 }
 
@@ -241,7 +250,9 @@ async function naive(s: Shape): Promise<number> {
 }
 
 // --- run -----------------------------------------------------------------------------------------
-console.log(`adapter: ${adapterName || '(no adapter info)'}; ${os.cpus().length} CPU cores, load ${os.loadavg()[0].toFixed(1)}`);
+console.log(
+  `adapter: ${adapterName || '(no adapter info)'}; ${os.cpus().length} CPU cores, load ${os.loadavg()[0].toFixed(1)}`,
+);
 // One dispatch first starts SwiftShader's worker threads at normal priority; then renice.
 await naive({ name: 'warm-up', m: 64, k: 64, n: 64 });
 renice();
@@ -260,9 +271,23 @@ console.log(
 );
 
 const rows: string[][] = [];
-const header = ['shape M×K×N', 'ours NT', 'ours NN', 'LoRA fused', 'naive', 'tfjs', 'jax-js', 'NT/jax', 'NT/tfjs', 'NT/naive', 'NT/peak'];
-const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(2));
-const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(b) ? `${(a / b).toFixed(1)}×` : '-');
+const header = [
+  'shape M×K×N',
+  'ours NT',
+  'ours NN',
+  'LoRA fused',
+  'naive',
+  'tfjs',
+  'jax-js',
+  'NT/jax',
+  'NT/tfjs',
+  'NT/naive',
+  'NT/peak',
+];
+const fmt = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(2);
+const ratio = (a: number, b: number | undefined) =>
+  b && Number.isFinite(b) ? `${(a / b).toFixed(1)}×` : '-';
 for (const s of shapes) {
   const o = await ours(s);
   const nv = await naive(s);
@@ -299,9 +324,13 @@ for (const s of shapes) {
 
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
-console.log(`\nGFLOP/s on ${adapterName || 'this adapter'} (ALU probe peak ${peak.toFixed(2)} GFLOP/s)`);
+console.log(
+  `\nGFLOP/s on ${adapterName || 'this adapter'} (ALU probe peak ${peak.toFixed(2)} GFLOP/s)`,
+);
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
-console.log('LoRA fused: our one-dispatch h = x·aᵀ, y += s·h·bᵀ on a K×K layer at rank N (FLOPs of both stages).');
+console.log(
+  'LoRA fused: our one-dispatch h = x·aᵀ, y += s·h·bᵀ on a K×K layer at rank N (FLOPs of both stages).',
+);
 process.exit(0);
