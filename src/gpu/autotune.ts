@@ -27,6 +27,27 @@ export class MemoryTuneStore implements TuneStore {
   }
 }
 
+/**
+ * Adapts a Web Storage-like object (the browser host passes `localStorage`; anything with
+ * getItem/setItem works) without this module touching DOM globals. Workers have no localStorage:
+ * there, implement TuneStore over IndexedDB (async get/set are fine).
+ */
+export function webStorageTuneStore(storage: {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}): TuneStore {
+  return {
+    get: (key) => storage.getItem(key),
+    set: (key, value) => {
+      try {
+        storage.setItem(key, value);
+      } catch {
+        // Quota or privacy mode: tuning still applies for this session.
+      }
+    },
+  };
+}
+
 /** One benchmarkable instance of a candidate: records its dispatches, then frees its buffers. */
 export interface TuneTrial {
   record(pass: GPUComputePassEncoder): void;

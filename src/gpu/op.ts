@@ -16,7 +16,13 @@ export interface GpuOp {
 }
 
 export interface OpSpec {
+  /** The dispatch site, e.g. `l3.attn_q.matmul_forward` (labels the bind group and params). */
   label: string;
+  /**
+   * The shader's name, e.g. `matmul_forward`: the pipeline cache key (with the overrides), so all
+   * sites of one kernel share one compiled pipeline. Defaults to `label`.
+   */
+  shader?: string;
   code: string;
   overrides?: Overrides;
   /** Storage bindings 0..n-1, in WGSL binding order. */
@@ -48,7 +54,7 @@ export async function makeOp(ctx: GpuContext, spec: OpSpec): Promise<GpuOp> {
       );
     }
   }
-  const pipeline = await ctx.pipeline(spec.label, spec.code, spec.overrides ?? {});
+  const pipeline = await ctx.pipeline(spec.shader ?? spec.label, spec.code, spec.overrides ?? {});
   const buffers = spec.bindings.map((b) => ('buffer' in b ? b.buffer : b));
   const params = spec.params ? ctx.params(spec.params, `${spec.label}.params`) : null;
   if (params) buffers.push(params);

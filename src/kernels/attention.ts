@@ -57,11 +57,17 @@ export interface AttentionBackwardArgs extends AttentionDims {
   delta: Tensor; // (T, NH) f32 scratch (rowsum(dout ∘ out))
 }
 
-function checkCommon(kernel: string, a: AttentionDims & { q: Tensor; k: Tensor; v: Tensor; starts: Tensor }): number {
+function checkCommon(
+  kernel: string,
+  a: AttentionDims & { q: Tensor; k: Tensor; v: Tensor; starts: Tensor },
+): number {
   checkDims(kernel, { T: a.T, NH: a.NH, NKV: a.NKV, HS: a.HS });
   if (a.NH % a.NKV !== 0) throw new ShapeError(kernel, `NKV = ${a.NKV} must divide NH = ${a.NH}`);
   if (a.HS > kAttentionMaxHeadSize) {
-    throw new ShapeError(kernel, `HS = ${a.HS} exceeds the supported head size ${kAttentionMaxHeadSize}`);
+    throw new ShapeError(
+      kernel,
+      `HS = ${a.HS} exceeds the supported head size ${kAttentionMaxHeadSize}`,
+    );
   }
   checkTensor(kernel, 'q', a.q, [a.T, a.NH, a.HS], 'f32');
   checkTensor(kernel, 'k', a.k, [a.T, a.NKV, a.HS], 'f32');
@@ -89,6 +95,7 @@ export async function attentionForward(ctx: GpuContext, a: AttentionForwardArgs)
   checkDistinct(kernel, a.lse, a.q, a.k, a.v, a.starts);
   return makeOp(ctx, {
     label: a.label ?? 'attention_forward',
+    shader: 'attention_forward',
     code: forwardCode,
     overrides: { WG: kRows },
     bindings: [a.q, a.k, a.v, a.starts, a.out, a.lse],
@@ -116,6 +123,7 @@ export async function attentionBackward(ctx: GpuContext, a: AttentionBackwardArg
   const label = a.label ?? 'attention_backward';
   const dq = await makeOp(ctx, {
     label: `${label}.dq`,
+    shader: 'attention_backward_dq',
     code: dqCode,
     overrides: { WG: kRows },
     bindings: [a.q, a.k, a.v, a.starts, a.out, a.lse, a.dout, a.dq, a.delta],
@@ -125,6 +133,7 @@ export async function attentionBackward(ctx: GpuContext, a: AttentionBackwardArg
   });
   const dkv = await makeOp(ctx, {
     label: `${label}.dkv`,
+    shader: 'attention_backward',
     code: dkvCode,
     overrides: { WG: kRows },
     bindings: [a.q, a.k, a.v, a.starts, a.lse, a.dout, a.delta, a.dk, a.dv],
@@ -139,7 +148,12 @@ export async function attentionBackward(ctx: GpuContext, a: AttentionBackwardArg
  * Napkin FLOPs for one unpacked causal sequence of T tokens (T²/2 query-key pairs per head):
  * forward 2 dot-products-worth per pair (q·k, p·v), dQ 3 (q·k, dout·v, ds·k), dK/dV 4.
  */
-export function attentionFlops(T: number, NH: number, HS: number, part: 'forward' | 'dq' | 'dkv'): number {
+export function attentionFlops(
+  T: number,
+  NH: number,
+  HS: number,
+  part: 'forward' | 'dq' | 'dkv',
+): number {
   const pairs = (T * (T + 1)) / 2;
   const dots = part === 'forward' ? 2 : part === 'dq' ? 3 : 4;
   return 2 * dots * pairs * NH * HS;

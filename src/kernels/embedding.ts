@@ -33,6 +33,7 @@ export async function embeddingForward(ctx: GpuContext, a: EmbeddingForwardArgs)
   checkDistinct(k, a.out, a.ids, a.weight);
   return makeOp(ctx, {
     label: a.label ?? 'embedding_forward',
+    shader: 'embedding_forward',
     code: forwardCode,
     overrides: { WG: kWg, W_DTYPE: kWeightDtypeCode[wd] },
     bindings: [a.ids, a.weight, a.out],

@@ -17,7 +17,10 @@ export function grid1d(threads: number, wg: number): [number, number, number] {
 export type WeightDtype = 'f32' | 'bf16' | 'f16';
 export const kWeightDtypeCode: Record<WeightDtype, number> = { f32: 0, bf16: 1, f16: 2 };
 
-export function weightDtypeOf(given: WeightDtype | undefined, annotated: DType | undefined): WeightDtype {
+export function weightDtypeOf(
+  given: WeightDtype | undefined,
+  annotated: DType | undefined,
+): WeightDtype {
   const d = given ?? annotated ?? 'f32';
   return d === 'bf16' || d === 'f16' ? d : 'f32';
 }

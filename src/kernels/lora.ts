@@ -106,6 +106,7 @@ export async function loraForward(ctx: GpuContext, args: LoraForwardArgs): Promi
   checkDistinct(label, args.y, args.x, args.a, args.b);
   return makeOp(ctx, {
     label,
+    shader: 'lora_forward',
     code: forwardCode,
     overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
     bindings: [args.x, args.a, args.b, args.h, args.y],
@@ -144,6 +145,7 @@ export async function loraBackward(ctx: GpuContext, args: LoraBackwardArgs): Pro
   checkDistinct(label, args.dx, args.dy, args.a, args.b);
   const input = await makeOp(ctx, {
     label: `${label}.dx`,
+    shader: 'lora_backward',
     code: backwardCode,
     overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
     bindings: [args.dy, args.b, args.a, args.g, args.dx],
@@ -206,6 +208,7 @@ export function loraTuneTasks(ctx: GpuContext): TuneTask[] {
             ? await loraForward(ctx, { x, a, b, h, y, ...dims })
             : await makeOp(ctx, {
                 label: `tune.${kernel}`,
+                shader: 'lora_backward',
                 code: backwardCode,
                 overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
                 bindings: [y, b, a, h, x],

@@ -171,6 +171,7 @@ export async function matmulForward(ctx: GpuContext, args: MatmulForwardArgs): P
   // op(A) = X: row stride K, step 1; op(B)[p, j] = W[j, p]: step 1, column stride K.
   return makeOp(ctx, {
     label,
+    shader: 'matmul_forward',
     code,
     overrides,
     bindings: [args.x, args.w, args.bias ?? args.x, args.y],
@@ -198,6 +199,7 @@ export async function matmulBackwardInput(
   // op(A) = dY: row stride N, step 1; op(B) = W (N, K): step K, column stride 1.
   return makeOp(ctx, {
     label,
+    shader: 'matmul_forward',
     code,
     overrides: { ...cfg, B_DTYPE: kDtypeCode[wDtype] },
     bindings: [args.dy, args.w, args.dy, args.dx],
@@ -225,6 +227,7 @@ export async function matmulBackwardWeight(
   const flags = (args.accumulate ?? true) ? 2 : 0;
   return makeOp(ctx, {
     label,
+    shader: 'matmul_forward',
     code,
     overrides: { ...cfg, B_DTYPE: 0 },
     bindings: [args.dy, args.x, args.dy, args.dw],
@@ -233,6 +236,10 @@ export async function matmulBackwardWeight(
     flops: 2 * m * n * k,
   });
 }
+
+// Candidates per class (each one is a pipeline compile, so keep the lists short).
+const kWideCandidates = ['wg8x8', 'wg16x4', 'wg4x16', 'wg16x16'];
+const kNarrowCandidates = ['wg1x64', 'wg2x32', 'wg4x16', 'wg8x8'];
 
 type Kernel = 'matmul_forward' | 'matmul_backward_input' | 'matmul_backward_weight';
 
@@ -254,7 +261,7 @@ export function matmulTuneTasks(ctx: GpuContext): TuneTask[] {
   return kTuneShapes.map(({ kernel, shapeClass, m, n, k }) => ({
     kernel,
     shapeClass,
-    candidates: Object.keys(kMatmulConfigs),
+    candidates: shapeClass === 'narrow' ? kNarrowCandidates : kWideCandidates,
     async build(candidate: string) {
       const a = ctx.tensor(4 * m * Math.max(n, k), 'scratch', 'tune.a');
       const b = ctx.tensor(4 * n * k, 'scratch', 'tune.b');

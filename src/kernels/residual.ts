@@ -32,6 +32,7 @@ export async function residualForward(ctx: GpuContext, a: ResidualForwardArgs): 
   checkDistinct(k, a.out, a.a, a.b);
   return makeOp(ctx, {
     label: a.label ?? 'residual_forward',
+    shader: 'residual_forward',
     code: addCode,
     overrides: { WG: kWg },
     bindings: [a.a, a.b, a.out],
@@ -58,6 +59,7 @@ export async function scaleAdd(ctx: GpuContext, a: ScaleAddArgs): Promise<GpuOp>
   checkDistinct(k, a.y, a.x);
   return makeOp(ctx, {
     label: a.label ?? 'residual_backward',
+    shader: 'residual_backward',
     code: axpbyCode,
     overrides: { WG: kWg },
     bindings: [a.x, a.y],
@@ -80,15 +82,27 @@ export function residualBackward(
 }
 
 /** y = x. */
-export function copy(ctx: GpuContext, a: { x: Tensor; y: Tensor; n: number; label?: string }): Promise<GpuOp> {
+export function copy(
+  ctx: GpuContext,
+  a: { x: Tensor; y: Tensor; n: number; label?: string },
+): Promise<GpuOp> {
   return scaleAdd(ctx, { x: a.x, y: a.y, n: a.n, alpha: 1, beta: 0, label: a.label ?? 'copy' });
 }
 
-async function fillOp(ctx: GpuContext, kernel: string, y: Tensor, n: number, mode: number, value: number, label?: string): Promise<GpuOp> {
+async function fillOp(
+  ctx: GpuContext,
+  kernel: string,
+  y: Tensor,
+  n: number,
+  mode: number,
+  value: number,
+  label?: string,
+): Promise<GpuOp> {
   checkDims(kernel, { n });
   checkTensor(kernel, 'y', y, [n], 'f32');
   return makeOp(ctx, {
     label: label ?? 'fill_forward',
+    shader: 'fill_forward',
     code: fillCode,
     overrides: { WG: kWg },
     bindings: [y],
@@ -103,11 +117,17 @@ async function fillOp(ctx: GpuContext, kernel: string, y: Tensor, n: number, mod
 }
 
 /** y = value (e.g. 0 to reset gradient accumulators). */
-export function fill(ctx: GpuContext, a: { y: Tensor; n: number; value?: number; label?: string }): Promise<GpuOp> {
+export function fill(
+  ctx: GpuContext,
+  a: { y: Tensor; n: number; value?: number; label?: string },
+): Promise<GpuOp> {
   return fillOp(ctx, 'fill', a.y, a.n, 0, a.value ?? 0, a.label);
 }
 
 /** y *= factor. */
-export function scaleInPlace(ctx: GpuContext, a: { y: Tensor; n: number; factor: number; label?: string }): Promise<GpuOp> {
+export function scaleInPlace(
+  ctx: GpuContext,
+  a: { y: Tensor; n: number; factor: number; label?: string },
+): Promise<GpuOp> {
   return fillOp(ctx, 'scaleInPlace', a.y, a.n, 1, a.factor, a.label);
 }

@@ -37,6 +37,7 @@ export async function rmsnormForward(ctx: GpuContext, a: RmsnormForwardArgs): Pr
   checkDistinct(k, a.rstd, a.x, a.weight);
   return makeOp(ctx, {
     label: a.label ?? 'rmsnorm_forward',
+    shader: 'rmsnorm_forward',
     code: forwardCode,
     overrides: { WG: kWg },
     bindings: [a.x, a.weight, a.out, a.rstd],
@@ -82,6 +83,7 @@ export async function rmsnormBackward(ctx: GpuContext, a: RmsnormBackwardArgs): 
   const ops = [
     await makeOp(ctx, {
       label,
+      shader: 'rmsnorm_backward',
       code: backwardCode,
       overrides: { WG: kWg },
       bindings: [a.dout, a.x, a.weight, a.rstd, a.dx],
@@ -100,6 +102,7 @@ export async function rmsnormBackward(ctx: GpuContext, a: RmsnormBackwardArgs): 
     ops.push(
       await makeOp(ctx, {
         label: `${label}.dweight`,
+        shader: 'rmsnorm_backward_dweight',
         code: dweightCode,
         overrides: { WG: kWg },
         bindings: [a.dout, a.x, a.rstd, a.dweight],

@@ -31,7 +31,11 @@ export interface Llama3RopeScaling {
  * Computed in float64 and rounded to f32 once (HF does the same steps in f32 tensors, so entries
  * may differ from HF's by an ulp).
  */
-export function ropeInvFreq(headDim: number, theta: number, scaling?: Llama3RopeScaling | null): Float32Array {
+export function ropeInvFreq(
+  headDim: number,
+  theta: number,
+  scaling?: Llama3RopeScaling | null,
+): Float32Array {
   if (!Number.isInteger(headDim) || headDim < 2 || headDim % 2 !== 0) {
     throw new ShapeError('ropeInvFreq', `head_dim ${headDim} must be a positive even integer`);
   }
@@ -74,7 +78,7 @@ function check(k: string, a: RopeArgs, input: Tensor, output: Tensor): void {
   checkDistinct(k, output, input, a.pos, a.invFreq);
 }
 
-function params(a: RopeArgs): [ 'u32', number][] {
+function params(a: RopeArgs): ['u32', number][] {
   return [
     ['u32', a.T],
     ['u32', a.NH],
@@ -82,10 +86,14 @@ function params(a: RopeArgs): [ 'u32', number][] {
   ];
 }
 
-export async function ropeForward(ctx: GpuContext, a: RopeArgs & { x: Tensor; out: Tensor }): Promise<GpuOp> {
+export async function ropeForward(
+  ctx: GpuContext,
+  a: RopeArgs & { x: Tensor; out: Tensor },
+): Promise<GpuOp> {
   check('ropeForward', a, a.x, a.out);
   return makeOp(ctx, {
     label: a.label ?? 'rope_forward',
+    shader: 'rope_forward',
     code: forwardCode,
     overrides: { WG: kWg },
     bindings: [a.x, a.pos, a.invFreq, a.out],
@@ -95,10 +103,14 @@ export async function ropeForward(ctx: GpuContext, a: RopeArgs & { x: Tensor; ou
   });
 }
 
-export async function ropeBackward(ctx: GpuContext, a: RopeArgs & { dout: Tensor; dx: Tensor }): Promise<GpuOp> {
+export async function ropeBackward(
+  ctx: GpuContext,
+  a: RopeArgs & { dout: Tensor; dx: Tensor },
+): Promise<GpuOp> {
   check('ropeBackward', a, a.dout, a.dx);
   return makeOp(ctx, {
     label: a.label ?? 'rope_backward',
+    shader: 'rope_backward',
     code: backwardCode,
     overrides: { WG: kWg },
     bindings: [a.dout, a.pos, a.invFreq, a.dx],

@@ -31,6 +31,7 @@ export async function swigluForward(ctx: GpuContext, a: SwigluForwardArgs): Prom
   checkDistinct(k, a.out, a.gate, a.up);
   return makeOp(ctx, {
     label: a.label ?? 'swiglu_forward',
+    shader: 'swiglu_forward',
     code: forwardCode,
     overrides: { WG: kWg },
     bindings: [a.gate, a.up, a.out],
@@ -66,6 +67,7 @@ export async function swigluBackward(ctx: GpuContext, a: SwigluBackwardArgs): Pr
   checkDistinct(k, a.dup, a.dout, a.gate, a.up);
   return makeOp(ctx, {
     label: a.label ?? 'swiglu_backward',
+    shader: 'swiglu_backward',
     code: backwardCode,
     overrides: { WG: kWg },
     bindings: [a.dout, a.gate, a.up, a.dgate, a.dup],

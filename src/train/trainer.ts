@@ -13,6 +13,7 @@ import type { DeviceInfo } from '../gpu/device.ts';
 import type { TokenizedExample } from '../data/types.ts';
 import { createBackward } from '../model/backward.ts';
 import { createEngine, type Engine } from '../model/forward.ts';
+import type { DecodeLora } from '../model/decode.ts';
 import type { OpList } from '../model/layers/capture.ts';
 import { loadDeviceModel, type DeviceModel } from '../model/layers/load.ts';
 import { initLora, resolveTargets, type LoraSpec, type LoraWeights } from '../model/lora.ts';
@@ -80,6 +81,8 @@ export interface Trainer {
   evaluate(examples?: TokenizedExample[]): Promise<{ loss: number; tokens: number }>;
   checkpoint(): Promise<Uint8Array>;
   loraWeights(): Promise<LoraWeights>;
+  /** The live LoRA tensors on the device (for a generator that chats with the model mid-run). */
+  deviceLora(): DecodeLora;
   exportAdapter(): Promise<AdapterFiles>;
   /** Frees the trainer's buffers (and the model, if the trainer loaded it). */
   destroy(): void;
@@ -476,6 +479,14 @@ export async function createTrainer(
     evaluate,
     checkpoint,
     loraWeights,
+    deviceLora: () => ({
+      spec,
+      layers: engine.sites.map((layer) => {
+        const out: DecodeLora['layers'][number] = {};
+        for (const m of spec.targets) out[m] = { A: layer[m]!.A, B: layer[m]!.B };
+        return out;
+      }),
+    }),
     async exportAdapter() {
       return exportAdapter(await loraWeights(), { baseModel, dropout: hyper.lora.dropout });
     },

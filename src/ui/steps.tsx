@@ -4,9 +4,12 @@
 import type { ComponentType } from 'react';
 import { DatasetPanel } from './dataset-step/DatasetPanel.tsx';
 import { ModelPanel } from './model-step/ModelPanel.tsx';
-import { ComingNext } from './shell/ComingNext.tsx';
 import { useDatasetStatus, useModelStatus, type StepStatus } from './shell/stepStatus.ts';
 import type { StepId } from './store/index.ts';
+import { ExportPanel } from './export-step/ExportPanel.tsx';
+import { TrainPanel } from './train-step/TrainPanel.tsx';
+import { useExportStatus, useTrainStatus, useTryStatus } from './train-step/status.ts';
+import { TryPanel } from './try-step/TryPanel.tsx';
 
 export interface StepDef {
   id: StepId;
@@ -16,8 +19,6 @@ export interface StepDef {
   Panel: ComponentType;
   useStatus: () => StepStatus;
 }
-
-const kNoStatus = (): StepStatus => ({ tone: 'idle', text: '' });
 
 export const kSteps: StepDef[] = [
   {
@@ -38,50 +39,21 @@ export const kSteps: StepDef[] = [
     id: 'train',
     title: 'Train',
     blurb: 'LoRA on your GPU',
-    Panel: () => (
-      <ComingNext
-        title="Train"
-        lead="Fine-tune a LoRA adapter on this machine's GPU, with a live loss chart."
-        points={[
-          'SFT defaults with a short explanation beside each field: LoRA r 16, alpha 32, lr 2e-4, cosine schedule, effective batch 16, packing on.',
-          'Start, pause, resume and stop; training loss (raw and smoothed), eval loss and learning rate plotted live.',
-          'Step, epoch, tokens/s, ETA and GPU memory; a closed tab resumes from the last checkpoint.',
-        ]}
-      />
-    ),
-    useStatus: kNoStatus,
+    Panel: TrainPanel,
+    useStatus: useTrainStatus,
   },
   {
     id: 'try',
     title: 'Try',
     blurb: 'Base vs tuned, side by side',
-    Panel: () => (
-      <ComingNext
-        title="Try"
-        lead="Ask one prompt and read the base model's answer next to the tuned model's."
-        points={[
-          'Same sampling settings for both, streamed token by token.',
-          'Uses the chat template chosen in the Model step, so prompts look like training data.',
-        ]}
-      />
-    ),
-    useStatus: kNoStatus,
+    Panel: TryPanel,
+    useStatus: useTryStatus,
   },
   {
     id: 'export',
     title: 'Export',
     blurb: 'PEFT adapter download',
-    Panel: () => (
-      <ComingNext
-        title="Export"
-        lead="Download the adapter in the format Hugging Face PEFT loads unchanged."
-        points={[
-          'adapter_model.safetensors and adapter_config.json.',
-          'A short model card: base model, dataset, hyperparameters, final losses.',
-          'A Python snippet that loads the adapter with peft.',
-        ]}
-      />
-    ),
-    useStatus: kNoStatus,
+    Panel: ExportPanel,
+    useStatus: useExportStatus,
   },
 ];

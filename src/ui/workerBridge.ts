@@ -56,7 +56,7 @@ function handle(msg: WorkerEvent): void {
       s.datasetParsed(msg.job, msg.summary, msg.table, msg.errors);
       return requestSelected();
     case 'dataset-tokenized':
-      s.datasetTokenized(msg.job, msg.summary, msg.columns);
+      s.datasetTokenized(msg.job, msg.summary, msg.columns, msg.done);
       return requestSelected();
     case 'dataset-failed':
       return s.datasetFailed(msg.job, msg.message);

@@ -65,6 +65,7 @@ function errorMessage(err: unknown): string {
 const yieldToMessages = () => new Promise<void>((r) => setTimeout(r, 0));
 
 const kProgressMs = 80;
+const kInterimMs = 5000;
 
 async function readDataset(job: number, input: DatasetInput): Promise<void> {
   let stream: ReadableStream<Uint8Array>;
@@ -163,7 +164,14 @@ function countTokens(renderer: Renderer, example: Example, settings: PreviewSett
     };
   } catch (err) {
     const reason = `the template failed: ${errorMessage(err)}`;
-    return { tokens: 0, trained: 0, masked: 0, fullLength: 0, truncatedTrainedTokens: 0, excluded: reason };
+    return {
+      tokens: 0,
+      trained: 0,
+      masked: 0,
+      fullLength: 0,
+      truncatedTrainedTokens: 0,
+      excluded: reason,
+    };
   }
 }
 
@@ -175,9 +183,15 @@ async function tokenizeDataset(): Promise<void> {
   const { job, examples } = dataset;
   const counts: TokenCounts[] = [];
   let last = performance.now();
+  let lastInterim = last;
   for (let i = 0; i < examples.length; i++) {
     counts.push(countTokens(renderer, examples[i], settings));
     const now = performance.now();
+    if (now - lastInterim > kInterimMs) {
+      // Large datasets take a while: show the statistics of what is tokenized so far.
+      lastInterim = now;
+      sendTokenized(dataset, counts, false);
+    }
     if (now - last > kProgressMs) {
       last = now;
       send({
@@ -193,10 +207,17 @@ async function tokenizeDataset(): Promise<void> {
     }
   }
   dataset.counts = counts;
-  const columns = tokenColumns(examples, dataset.facts, counts);
+  sendTokenized(dataset, counts, true);
+}
+
+function sendTokenized(dataset: Dataset, counts: TokenCounts[], done: boolean): void {
+  const columns = done ? tokenColumns(dataset.examples, dataset.facts, counts) : null;
+  const summary = datasetSummary(dataset.name, dataset.bytes, dataset.errorLines, dataset.facts);
+  if (state.settings)
+    summary.tokens = tokenStats(dataset.examples, counts, state.settings.maxLength);
   send(
-    { kind: 'dataset-tokenized', job, summary: summaryOf(dataset), columns },
-    transferables(columns),
+    { kind: 'dataset-tokenized', job: dataset.job, summary, columns, done },
+    columns ? transferables(columns) : [],
   );
 }
 
@@ -208,8 +229,11 @@ function exampleDetail(line: number): ExampleDetail | null {
   const example = dataset.examples[index];
   const t = renderer.tokenize(example, settings);
   const { pieces, partial } = tokenPieces(t.inputIds, (ids) => tokenizer.decode(ids));
-  const flags = tokenColumns([example], dataset.facts, dataset.counts ? [dataset.counts[index]] : null)
-    .flags[0];
+  const flags = tokenColumns(
+    [example],
+    dataset.facts,
+    dataset.counts ? [dataset.counts[index]] : null,
+  ).flags[0];
   return {
     line,
     format: example.format,

@@ -20,13 +20,21 @@ import {
   openModel,
   readModelConfig,
 } from './engineModel.ts';
-import { clearRun, datasetInputOf, datasetRecord, loadRun, saveRun, type StoredRun } from './engineStore.ts';
+import {
+  clearRun,
+  datasetInputOf,
+  datasetRecord,
+  loadRun,
+  saveRun,
+  type StoredRun,
+} from './engineStore.ts';
 import type {
   DatasetInput,
   DeviceSummary,
   EngineEvent,
   EngineRequest,
   ModelSpec,
+  SamplingSettings,
   SavedRun,
   TemplateChoice,
   TrainSettings,
@@ -93,7 +101,8 @@ function gpu(): Promise<GpuContext | null> {
       device.lost.then((l) => onDeviceLost(`the GPU device was lost (${l.reason}: ${l.message})`));
       device.onuncapturederror = (ev) => {
         const err = (ev as GPUUncapturedErrorEvent).error;
-        if (err instanceof GPUOutOfMemoryError) onFatal(`the GPU ran out of memory (${err.message})`);
+        if (err instanceof GPUOutOfMemoryError)
+          onFatal(`the GPU ran out of memory (${err.message})`);
         else console.error('[engine] GPU error:', err.message);
       };
       send({ kind: 'device', device: st.summary });
@@ -108,7 +117,8 @@ function gpu(): Promise<GpuContext | null> {
 
 async function needGpu(): Promise<GpuContext> {
   const ctx = await gpu();
-  if (!ctx) throw new Error('WebGPU is not available in this browser, so the model cannot be loaded.');
+  if (!ctx)
+    throw new Error('WebGPU is not available in this browser, so the model cannot be loaded.');
   if (st.lost) throw new Error(`${st.lost}; reload the page to get a new device.`);
   return ctx;
 }
@@ -169,7 +179,11 @@ async function loadModel(job: number, spec: ModelSpec, template: TemplateChoice,
     }
     const model = await loadDeviceModel(ctx, opened.source, {
       onProgress: (p) =>
-        progress(`Uploading weights to the GPU (${p.index}/${p.count} tensors)`, p.bytesDone, p.bytesTotal),
+        progress(
+          `Uploading weights to the GPU (${p.index}/${p.count} tensors)`,
+          p.bytesDone,
+          p.bytesTotal,
+        ),
     });
     st.loaded = { spec, model, tokenizer: opened.tokenizer, demo: opened.demo };
     const cfg = model.config;
@@ -317,23 +331,24 @@ async function startRun(
     }
   };
   ctx.device.pushErrorScope('out-of-memory');
-  let trainer: Trainer;
-  try {
-    trainer = await createTrainer(ctx, {
-      model: loaded.model,
-      train: data.examples,
-      hyper: hyperOf(settings),
-      resumeFrom: resume?.checkpoint,
-      baseModelName: loaded.model.name,
-      onEvent,
-      onCheckpoint: (bytes, step) => persist(run, bytes, step),
-    });
-  } finally {
-    const oom = await ctx.device.popErrorScope();
-    if (oom) {
-      throw new Error(`the GPU ran out of memory while allocating the run (${oom.message}). ${kWhatToChange}`);
-    }
+  const created = await createTrainer(ctx, {
+    model: loaded.model,
+    train: data.examples,
+    hyper: hyperOf(settings),
+    resumeFrom: resume?.checkpoint,
+    baseModelName: loaded.model.name,
+    onEvent,
+    onCheckpoint: (bytes, step) => persist(run, bytes, step),
+  }).catch((e: unknown) => e as Error);
+  const oom = await ctx.device.popErrorScope();
+  if (oom) {
+    if (!(created instanceof Error)) created.destroy();
+    throw new Error(
+      `the GPU ran out of memory while allocating the run (${oom.message}). ${kWhatToChange}`,
+    );
   }
+  if (created instanceof Error) throw created;
+  const trainer: Trainer = created;
   run.trainer = trainer;
   st.run = run;
   send({
@@ -373,7 +388,12 @@ async function runLoop(run: Run) {
       });
     } else {
       await persist(run, await run.trainer.checkpoint(), r.step);
-      send({ kind: 'run-ended', reason: 'paused', step: r.step, message: `Paused at step ${r.step}.` });
+      send({
+        kind: 'run-ended',
+        reason: 'paused',
+        step: r.step,
+        message: `Paused at step ${r.step}.`,
+      });
     }
   } catch (e) {
     if (st.run !== run || !run.running) return;
@@ -398,7 +418,12 @@ async function stopRun() {
   // Paused: save a checkpoint and end the run here.
   const step = run.trainer.step;
   await persist(run, await run.trainer.checkpoint(), step);
-  send({ kind: 'run-ended', reason: 'stopped', step, message: `Stopped at step ${step}; the checkpoint is saved.` });
+  send({
+    kind: 'run-ended',
+    reason: 'stopped',
+    step,
+    message: `Stopped at step ${step}; the checkpoint is saved.`,
+  });
 }
 
 async function resumeSaved() {
@@ -417,7 +442,7 @@ async function resumeSaved() {
 // ---------------------------------------------------------------------------------------------
 // Generation and export
 
-async function generate(job: number, prompt: string, sampling: import('./engineProtocol.ts').SamplingSettings) {
+async function generate(job: number, prompt: string, sampling: SamplingSettings) {
   st.generating = job;
   try {
     const loaded = st.loaded;
@@ -497,7 +522,11 @@ async function handle(msg: EngineRequest): Promise<void> {
       try {
         await gpu();
         const cfg = await readModelConfig(msg.model);
-        send({ kind: 'estimate', job: msg.job, estimate: estimateMemory(cfg, msg.knobs, st.summary) });
+        send({
+          kind: 'estimate',
+          job: msg.job,
+          estimate: estimateMemory(cfg, msg.knobs, st.summary),
+        });
       } catch (e) {
         send({ kind: 'estimate-failed', job: msg.job, message: errorText(e) });
       }
@@ -513,7 +542,12 @@ async function handle(msg: EngineRequest): Promise<void> {
           await resumeSaved();
         }
       } catch (e) {
-        send({ kind: 'run-ended', reason: 'error', step: st.run?.trainer.step ?? 0, message: errorText(e) });
+        send({
+          kind: 'run-ended',
+          reason: 'error',
+          step: st.run?.trainer.step ?? 0,
+          message: errorText(e),
+        });
       }
       return;
     case 'train-pause':

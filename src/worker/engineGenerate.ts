@@ -40,7 +40,10 @@ async function hostLmHead(ctx: GpuContext, model: DeviceModel): Promise<Float32A
   const { vocab: V, hidden: C } = model.config;
   const dtype = model.weightDtype;
   const bytes = await ctx.read(model.lmHead, V * C * (dtype === 'f32' ? 4 : 2));
-  const w = toFloat32(dtype === 'f32' ? 'F32' : dtype === 'bf16' ? 'BF16' : 'F16', new Uint8Array(bytes));
+  const w = toFloat32(
+    dtype === 'f32' ? 'F32' : dtype === 'bf16' ? 'BF16' : 'F16',
+    new Uint8Array(bytes),
+  );
   lmHeadCache = { model, w };
   return w;
 }

@@ -11,7 +11,6 @@ import { planMemory, type WeightDtype } from '../model/plan.ts';
 import { encodeSafetensors, fromFloat32, type TensorToWrite } from '../model/safetensors.ts';
 import {
   blobSource,
-  bytesSource,
   cacheStorageCache,
   hubSource,
   readText,
@@ -65,7 +64,7 @@ function randn(n: number, seed: number, std: number): Float32Array {
   return out;
 }
 
-function demoWeights(): Uint8Array {
+function demoWeights(): Blob {
   const cfg = parseModelConfig(kDemoConfig);
   const tensors: TensorToWrite[] = modelParams(cfg).map((p, i) => {
     const n = p.shape.reduce((x, y) => x * y, 1);
@@ -77,7 +76,7 @@ function demoWeights(): Uint8Array {
     } else values = randn(n, s, 1 / Math.sqrt(p.shape[1]));
     return { name: p.name, dtype: 'F32', shape: p.shape, data: fromFloat32('F32', values) };
   });
-  return encodeSafetensors(tensors, { format: 'pt' });
+  return new Blob(encodeSafetensors(tensors, { format: 'pt' }) as BlobPart[]);
 }
 
 async function fetchText(url: string): Promise<string> {
@@ -105,8 +104,8 @@ export async function openModel(
       fetchText(demoAsset('tokenizer.json')),
       fetchText(demoAsset('tokenizer_config.json')),
     ]);
-    const source = bytesSource(kDemoName, {
-      'config.json': new TextEncoder().encode(JSON.stringify(kDemoConfig)),
+    const source = blobSource(kDemoName, {
+      'config.json': new Blob([JSON.stringify(kDemoConfig)]),
       'model.safetensors': demoWeights(),
     });
     const tokenizer = await loadTokenizer({

@@ -9,7 +9,10 @@ export type DecodeFn = (ids: number[]) => string;
 
 const kReplacement = '\uFFFD';
 
-export function tokenPieces(ids: number[], decode: DecodeFn): { pieces: string[]; partial: boolean[] } {
+export function tokenPieces(
+  ids: number[],
+  decode: DecodeFn,
+): { pieces: string[]; partial: boolean[] } {
   const pieces: string[] = new Array<string>(ids.length).fill('');
   const partial: boolean[] = new Array<boolean>(ids.length).fill(false);
   let start = 0;

@@ -106,6 +106,8 @@ export interface HistogramBin {
 
 export interface TokenStats {
   maxLength: number;
+  /** Examples these statistics cover: less than the valid examples while tokenization runs. */
+  counted: number;
   /** Tokens per example before truncation: min / median / p95 / max / mean. */
   min: number;
   median: number;
@@ -161,8 +163,7 @@ export interface ExampleDetail {
 // UI → worker
 
 export type DatasetInput =
-  | { kind: 'file'; file: File }
-  | { kind: 'url'; url: string; name: string };
+  { kind: 'file'; file: File } | { kind: 'url'; url: string; name: string };
 
 export type WorkerRequest =
   | { kind: 'load-tokenizer'; job: number; source: TokenizerSource }
@@ -195,10 +196,16 @@ export type WorkerEvent =
       table: ExampleTable;
       errors: LineError[];
     }
-  | { kind: 'dataset-tokenized'; job: number; summary: DatasetSummary; columns: TokenColumns }
+  | {
+      kind: 'dataset-tokenized';
+      job: number;
+      summary: DatasetSummary;
+      /** Null in the interim updates (statistics only) sent while a large dataset is tokenized. */
+      columns: TokenColumns | null;
+      done: boolean;
+    }
   | { kind: 'dataset-failed'; job: number; message: string }
   | { kind: 'template-ready'; template: TemplateInfo }
   | { kind: 'template-failed'; message: string }
   | { kind: 'example-detail'; detail: ExampleDetail }
   | { kind: 'example-failed'; line: number; message: string };
-

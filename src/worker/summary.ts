@@ -42,7 +42,10 @@ export function parseFacts(parse: ParseResult): ParseFacts {
 }
 
 function shorten(text: string, n = 120): string {
-  const flat = text.slice(0, 4 * n).replace(/\s+/g, ' ').trim();
+  const flat = text
+    .slice(0, 4 * n)
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
 }
 
@@ -119,7 +122,15 @@ export function exampleTable(examples: Example[], facts: ParseFacts): ExampleTab
 
 /** The typed arrays of a table or columns, to transfer rather than copy. */
 export function transferables(cols: Partial<ExampleTable>): ArrayBuffer[] {
-  return [cols.line, cols.format, cols.turns, cols.flags, cols.tokens, cols.trained, cols.previewStart]
+  return [
+    cols.line,
+    cols.format,
+    cols.turns,
+    cols.flags,
+    cols.tokens,
+    cols.trained,
+    cols.previewStart,
+  ]
     .filter((a) => a !== undefined)
     .map((a) => a.buffer as ArrayBuffer);
 }
@@ -156,6 +167,7 @@ export function tokenStats(
   const sorted = [...lengths].sort((a, b) => a - b);
   const stats: TokenStats = {
     maxLength,
+    counted: counts.length,
     min: sorted[0] ?? 0,
     median: percentile(sorted, 0.5),
     p95: percentile(sorted, 0.95),

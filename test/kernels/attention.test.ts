@@ -19,7 +19,15 @@ import {
   type AttnShape,
 } from '../reference/attention.ts';
 import { dot, expectGradClose, f64, numericalGrad } from '../reference/gradcheck.ts';
-import { expectDirectional, gpuContext, output, read, releaseAll, run, upload } from './ops_harness.ts';
+import {
+  expectDirectional,
+  gpuContext,
+  output,
+  read,
+  releaseAll,
+  run,
+  upload,
+} from './ops_harness.ts';
 
 const kFwd = { atol: 2e-5, rtol: 1e-3 };
 const kBwd = { atol: 1e-4, rtol: 1e-3 };
@@ -79,7 +87,10 @@ describe('attention gpu', () => {
         dv: output(ctx, T * NKV * HS, 'dv'),
         delta: output(ctx, T * NH, 'delta'),
       };
-      await run(ctx, [attentionForward(ctx, { ...s, ...t }), attentionBackward(ctx, { ...s, ...t, ...b })]);
+      await run(ctx, [
+        attentionForward(ctx, { ...s, ...t }),
+        attentionBackward(ctx, { ...s, ...t, ...b }),
+      ]);
       const ref = attentionForwardRef(q, k, v, starts, s);
       allclose(await read(ctx, t.out, T * NH * HS), ref.out, kFwd, 'out');
       allclose(await read(ctx, t.lse, T * NH), ref.lse, kFwd, 'lse');
@@ -102,7 +113,11 @@ describe('attention gpu', () => {
     const R = randn(nq, 10);
     const starts = upload(ctx, packedStarts([5, 7]), 'starts', 'u32');
     const tR = upload(ctx, R, 'R');
-    const grads = { dq: output(ctx, nq, 'dq'), dk: output(ctx, nk, 'dk'), dv: output(ctx, nk, 'dv') };
+    const grads = {
+      dq: output(ctx, nq, 'dq'),
+      dk: output(ctx, nk, 'dk'),
+      dv: output(ctx, nk, 'dv'),
+    };
     const delta = output(ctx, T * NH, 'delta');
     const lossAt = async (xv: Float32Array, backward = false): Promise<number> => {
       const t = {
@@ -126,7 +141,14 @@ describe('attention gpu', () => {
     grad.set(await read(ctx, grads.dq, nq));
     grad.set(await read(ctx, grads.dk, nk), nq);
     grad.set(await read(ctx, grads.dv, nk), nq + nk);
-    await expectDirectional((xv) => lossAt(xv), x, grad, randn(x.length, 11), 1e-2, 'attention dq|dk|dv');
+    await expectDirectional(
+      (xv) => lossAt(xv),
+      x,
+      grad,
+      randn(x.length, 11),
+      1e-2,
+      'attention dq|dk|dv',
+    );
     releaseAll(ctx, [starts, tR, grads.dq, grads.dk, grads.dv, delta]);
   });
 });

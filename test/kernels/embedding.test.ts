@@ -5,17 +5,10 @@ import { describe, test } from 'vitest';
 import { embeddingForward } from '../../src/kernels/embedding.ts';
 import { allclose } from '../helpers/allclose.ts';
 import { randn, rng } from '../helpers/random.ts';
-import { embeddingForwardRef, packBf16 } from '../reference/embedding.ts';
+import { embeddingForwardRef, packBf16, packF16 } from '../reference/embedding.ts';
 import { gpuContext, output, read, releaseAll, run, upload } from './ops_harness.ts';
 
 const kExact = { atol: 0, rtol: 0 };
-
-function packF16(values: Float32Array): { packed: Uint32Array; rounded: Float32Array } {
-  const h = new Float16Array(values);
-  const padded = new Uint16Array(Math.ceil(h.length / 2) * 2);
-  padded.set(new Uint16Array(h.buffer));
-  return { packed: new Uint32Array(padded.buffer), rounded: Float32Array.from(h) };
-}
 
 describe('embedding gpu', () => {
   // [T, V, C]: odd shapes (odd C puts rows off u32 boundaries for 16-bit weights), then the
@@ -33,18 +26,28 @@ describe('embedding gpu', () => {
       test(`T ${T} V ${V} C ${C} ${dtype}`, async () => {
         const ctx = await gpuContext();
         if (!ctx) return;
-        if (dtype === 'f16' && typeof Float16Array === 'undefined') return;
         const w = randn(V * C, V + C);
         const r = rng(T);
         const ids = Array.from({ length: T }, () => Math.floor(r() * V));
         if (T > 2) ids[T - 1] = V + 5; // out of range: zero row
         const { packed, rounded } =
-          dtype === 'f32' ? { packed: new Uint32Array(w.buffer), rounded: w } : dtype === 'bf16' ? packBf16(w) : packF16(w);
+          dtype === 'f32'
+            ? { packed: new Uint32Array(w.buffer), rounded: w }
+            : dtype === 'bf16'
+              ? packBf16(w)
+              : packF16(w);
         const tw = ctx.tensorFrom(packed, 'weights', 'w');
         const tids = upload(ctx, ids, 'ids', 'u32');
         const tout = output(ctx, T * C, 'out');
-        await run(ctx, [embeddingForward(ctx, { ids: tids, weight: tw, out: tout, T, C, V, wDtype: dtype })]);
-        allclose(await read(ctx, tout, T * C), embeddingForwardRef(ids, rounded, V, C), kExact, 'out');
+        await run(ctx, [
+          embeddingForward(ctx, { ids: tids, weight: tw, out: tout, T, C, V, wDtype: dtype }),
+        ]);
+        allclose(
+          await read(ctx, tout, T * C),
+          embeddingForwardRef(ids, rounded, V, C),
+          kExact,
+          'out',
+        );
         releaseAll(ctx, [tw, tids, tout]);
       });
     }

@@ -59,7 +59,7 @@ describe.skipIf(!acquired)('lora', () => {
     [33, 127, 7, 5], // odd rank: partial vec4 of ranks
     [127, 1000, 33, 16],
     [70, 576, 576, 16], // SmolLM2-135M q_proj, rows over 3 workgroups
-    [4, 1536, 576, 32], // SmolLM2 up_proj
+    [4, 1536, 576, 16], // SmolLM2 up_proj
     [3, 576, 1536, 64], // SmolLM2 down_proj, rank 64
     [2, 4864, 896, 16], // Qwen2.5-0.5B up_proj
     [2, 2048, 8192, 16], // Llama-3.2-1B down_proj

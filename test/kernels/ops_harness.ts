@@ -13,9 +13,18 @@ export function gpuContext(): Promise<GpuContext | null> {
   return ctxPromise;
 }
 
-export function upload(ctx: GpuContext, data: ArrayLike<number>, label: string, kind: 'f32' | 'u32' | 'i32' = 'f32'): Tensor {
+export function upload(
+  ctx: GpuContext,
+  data: ArrayLike<number>,
+  label: string,
+  kind: 'f32' | 'u32' | 'i32' = 'f32',
+): Tensor {
   const arr =
-    kind === 'f32' ? Float32Array.from(data) : kind === 'u32' ? Uint32Array.from(data) : Int32Array.from(data);
+    kind === 'f32'
+      ? Float32Array.from(data)
+      : kind === 'u32'
+        ? Uint32Array.from(data)
+        : Int32Array.from(data);
   return ctx.tensorFrom(arr, 'activations', label);
 }
 
@@ -68,7 +77,8 @@ export async function expectDirectional(
     dn += dir[i] * dir[i];
   }
   const scale = Math.sqrt(gn * dn);
-  expect(Math.abs(fd - an), `${what}: directional derivative fd ${fd} vs analytic ${an}`).toBeLessThanOrEqual(
-    rtol * scale + 1e-6,
-  );
+  expect(
+    Math.abs(fd - an),
+    `${what}: directional derivative fd ${fd} vs analytic ${an}`,
+  ).toBeLessThanOrEqual(rtol * scale + 1e-6);
 }

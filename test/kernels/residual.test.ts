@@ -2,7 +2,14 @@
 // float64 reference. Tolerance: one or two f32 ops per element, atol 1e-6 / rtol 1e-6 would do;
 // STYLE's elementwise default (1e-5 / 1e-4) is used.
 import { describe, test } from 'vitest';
-import { copy, fill, residualBackward, residualForward, scaleAdd, scaleInPlace } from '../../src/kernels/residual.ts';
+import {
+  copy,
+  fill,
+  residualBackward,
+  residualForward,
+  scaleAdd,
+  scaleInPlace,
+} from '../../src/kernels/residual.ts';
 import { allclose } from '../helpers/allclose.ts';
 import { randn } from '../helpers/random.ts';
 import { residualForwardRef, scaleAddRef } from '../reference/residual.ts';
@@ -36,7 +43,12 @@ describe('residual gpu', () => {
       allclose(await read(ctx, tout, n), residualForwardRef(a, b), kTol, 'a + b');
       allclose(await read(ctx, tacc, n), residualForwardRef(a, b), kTol, 'dx += dout');
       allclose(await read(ctx, tcopy, n), a, kTol, 'copy');
-      allclose(await read(ctx, tscaled, n), b.map((v) => -0.5 * v), kTol, 'scale');
+      allclose(
+        await read(ctx, tscaled, n),
+        b.map((v) => -0.5 * v),
+        kTol,
+        'scale',
+      );
       allclose(await read(ctx, tfill, n), new Float32Array(n), kTol, 'fill');
       allclose(await read(ctx, tax, n), scaleAddRef(a, b, 0.25, 2), kTol, 'axpby');
       releaseAll(ctx, [ta, tb, tout, tacc, tcopy, tscaled, tfill, tax]);

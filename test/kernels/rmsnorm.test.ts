@@ -13,7 +13,15 @@ import { allclose } from '../helpers/allclose.ts';
 import { randn, randomF32 } from '../helpers/random.ts';
 import { rmsnormBackwardRef, rmsnormForwardRef } from '../reference/rmsnorm.ts';
 import { dot, expectGradClose, f64, numericalGrad } from '../reference/gradcheck.ts';
-import { expectDirectional, gpuContext, output, read, releaseAll, run, upload } from './ops_harness.ts';
+import {
+  expectDirectional,
+  gpuContext,
+  output,
+  read,
+  releaseAll,
+  run,
+  upload,
+} from './ops_harness.ts';
 
 const kFwd = { atol: 1e-5, rtol: 1e-4 };
 const kBwd = { atol: 1e-4, rtol: 1e-3 };
@@ -65,15 +73,39 @@ describe('rmsnorm gpu', () => {
       const tdw = output(ctx, C, 'dw');
       await run(ctx, [
         rmsnormForward(ctx, { x: tx, weight: tw, out: tout, rstd: trstd, rows, C, eps }),
-        rmsnormBackward(ctx, { dout: tdout, x: tx, weight: tw, rstd: trstd, dx: tdx, rows, C, dweight: tdw, accumulateDweight: false }),
-        rmsnormBackward(ctx, { dout: tdout, x: tx, weight: tw, rstd: trstd, dx: tdx2, rows, C, accumulate: true }),
+        rmsnormBackward(ctx, {
+          dout: tdout,
+          x: tx,
+          weight: tw,
+          rstd: trstd,
+          dx: tdx,
+          rows,
+          C,
+          dweight: tdw,
+          accumulateDweight: false,
+        }),
+        rmsnormBackward(ctx, {
+          dout: tdout,
+          x: tx,
+          weight: tw,
+          rstd: trstd,
+          dx: tdx2,
+          rows,
+          C,
+          accumulate: true,
+        }),
       ]);
       const ref = rmsnormForwardRef(x, w, rows, C, eps);
       allclose(await read(ctx, tout, rows * C), ref.out, kFwd, 'out');
       allclose(await read(ctx, trstd, rows), ref.rstd, kFwd, 'rstd');
       const bref = rmsnormBackwardRef(dout, x, w, rows, C, eps);
       allclose(await read(ctx, tdx, rows * C), bref.dx, kBwd, 'dx');
-      allclose(await read(ctx, tdx2, rows * C), bref.dx.map((v, i) => v + acc[i]), kBwd, 'dx +=');
+      allclose(
+        await read(ctx, tdx2, rows * C),
+        bref.dx.map((v, i) => v + acc[i]),
+        kBwd,
+        'dx +=',
+      );
       // dweight sums over rows: rtol 1e-3 plus atol scaled by the number of rows.
       allclose(await read(ctx, tdw, C), bref.dw, { atol: 1e-4 * rows, rtol: 1e-3 }, 'dweight');
       releaseAll(ctx, [tx, tw, tout, trstd, tdout, tdx, tdx2, tdw]);
@@ -98,7 +130,9 @@ describe('rmsnorm gpu', () => {
       const trstd = output(ctx, rows, 'rstd');
       await run(ctx, [
         rmsnormForward(ctx, { x: tx, weight: tw, out: tout, rstd: trstd, rows, C, eps }),
-        ...(backward ? [rmsnormBackward(ctx, { dout: tR, x: tx, weight: tw, rstd: trstd, dx: tdx, rows, C })] : []),
+        ...(backward
+          ? [rmsnormBackward(ctx, { dout: tR, x: tx, weight: tw, rstd: trstd, dx: tdx, rows, C })]
+          : []),
       ]);
       const L = dot(await read(ctx, tout, rows * C), R);
       releaseAll(ctx, [tx, tout, trstd]);
@@ -106,7 +140,14 @@ describe('rmsnorm gpu', () => {
     };
     await forward(x, true);
     const grad = await read(ctx, tdx, rows * C);
-    await expectDirectional((xv) => forward(xv, false), x, grad, randn(rows * C, 8), 1e-2, 'rmsnorm dx');
+    await expectDirectional(
+      (xv) => forward(xv, false),
+      x,
+      grad,
+      randn(rows * C, 8),
+      1e-2,
+      'rmsnorm dx',
+    );
     releaseAll(ctx, [tw, tR, tdx]);
   });
 
@@ -115,12 +156,12 @@ describe('rmsnorm gpu', () => {
     if (!ctx) return;
     const t = output(ctx, 8, 't');
     const u = output(ctx, 8, 'u');
-    await expect(rmsnormForward(ctx, { x: t, weight: t, out: u, rstd: u, rows: 4, C: 4, eps: 1e-6 })).rejects.toThrow(
-      ShapeError,
-    );
-    await expect(rmsnormForward(ctx, { x: t, weight: t, out: t, rstd: u, rows: 2, C: 4, eps: 1e-6 })).rejects.toThrow(
-      ShapeError,
-    );
+    await expect(
+      rmsnormForward(ctx, { x: t, weight: t, out: u, rstd: u, rows: 4, C: 4, eps: 1e-6 }),
+    ).rejects.toThrow(ShapeError);
+    await expect(
+      rmsnormForward(ctx, { x: t, weight: t, out: t, rstd: u, rows: 2, C: 4, eps: 1e-6 }),
+    ).rejects.toThrow(ShapeError);
     releaseAll(ctx, [t, u]);
   });
 });

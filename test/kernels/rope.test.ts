@@ -11,7 +11,15 @@ import { allclose } from '../helpers/allclose.ts';
 import { randn, rng } from '../helpers/random.ts';
 import { dot, expectGradClose, f64, numericalGrad } from '../reference/gradcheck.ts';
 import { ropeBackwardRef, ropeForwardRef } from '../reference/rope.ts';
-import { expectDirectional, gpuContext, output, read, releaseAll, run, upload } from './ops_harness.ts';
+import {
+  expectDirectional,
+  gpuContext,
+  output,
+  read,
+  releaseAll,
+  run,
+  upload,
+} from './ops_harness.ts';
 
 const kTol = { atol: 1e-5, rtol: 1e-4 };
 const llama32 = {
@@ -33,7 +41,10 @@ function hfInvFreqF32(dim: number, base: number, s?: typeof llama32): Float32Arr
       const lowW = s.original_max_position_embeddings / s.low_freq_factor;
       const highW = s.original_max_position_embeddings / s.high_freq_factor;
       let llama = wavelen > lowW ? f(inv / s.factor) : inv;
-      const smooth = f((f(s.original_max_position_embeddings / wavelen) - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor));
+      const smooth = f(
+        (f(s.original_max_position_embeddings / wavelen) - s.low_freq_factor) /
+          (s.high_freq_factor - s.low_freq_factor),
+      );
       const smoothed = f(f(f((1 - smooth) * llama) / s.factor) + f(smooth * llama));
       if (!(wavelen < highW) && !(wavelen > lowW)) llama = smoothed;
       inv = llama;
@@ -73,7 +84,11 @@ describe('rope reference', () => {
     const pos = [0, 5, 1];
     const inv = ropeInvFreq(HS, 10000);
     const dx = ropeBackwardRef(R, pos, inv, T, NH, HS);
-    expectGradClose(dx, numericalGrad(() => dot(ropeForwardRef(x, pos, inv, T, NH, HS), R), x), 'dx');
+    expectGradClose(
+      dx,
+      numericalGrad(() => dot(ropeForwardRef(x, pos, inv, T, NH, HS), R), x),
+      'dx',
+    );
   });
 });
 
@@ -97,7 +112,9 @@ describe('rope gpu', () => {
       const d = randn(T * NH * HS, T + NH + HS);
       const r = rng(T + HS);
       // Packed sequences restart positions; include large positions (up to 4095).
-      const pos = Array.from({ length: T }, (_, t) => (t % 3 === 2 ? Math.floor(r() * 4096) : t % 3));
+      const pos = Array.from({ length: T }, (_, t) =>
+        t % 3 === 2 ? Math.floor(r() * 4096) : t % 3,
+      );
       const inv = ropeInvFreq(HS, theta, l3 ? llama32 : undefined);
       const tx = upload(ctx, x, 'x');
       const td = upload(ctx, d, 'dout');
@@ -106,8 +123,16 @@ describe('rope gpu', () => {
       const tout = output(ctx, x.length, 'out');
       const tdx = output(ctx, x.length, 'dx');
       const args = { T, NH, HS, pos: tpos, invFreq: tinv };
-      await run(ctx, [ropeForward(ctx, { ...args, x: tx, out: tout }), ropeBackward(ctx, { ...args, dout: td, dx: tdx })]);
-      allclose(await read(ctx, tout, x.length), ropeForwardRef(x, pos, inv, T, NH, HS), kTol, 'out');
+      await run(ctx, [
+        ropeForward(ctx, { ...args, x: tx, out: tout }),
+        ropeBackward(ctx, { ...args, dout: td, dx: tdx }),
+      ]);
+      allclose(
+        await read(ctx, tout, x.length),
+        ropeForwardRef(x, pos, inv, T, NH, HS),
+        kTol,
+        'out',
+      );
       allclose(await read(ctx, tdx, x.length), ropeBackwardRef(d, pos, inv, T, NH, HS), kTol, 'dx');
       releaseAll(ctx, [tx, td, tpos, tinv, tout, tdx]);
     });

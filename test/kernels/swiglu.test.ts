@@ -8,7 +8,15 @@ import { allclose } from '../helpers/allclose.ts';
 import { randn } from '../helpers/random.ts';
 import { dot, expectGradClose, f64, numericalGrad } from '../reference/gradcheck.ts';
 import { swigluBackwardRef, swigluForwardRef } from '../reference/swiglu.ts';
-import { expectDirectional, gpuContext, output, read, releaseAll, run, upload } from './ops_harness.ts';
+import {
+  expectDirectional,
+  gpuContext,
+  output,
+  read,
+  releaseAll,
+  run,
+  upload,
+} from './ops_harness.ts';
 
 const kTol = { atol: 1e-5, rtol: 1e-4 };
 
@@ -71,14 +79,23 @@ describe('swiglu gpu', () => {
       const to = output(ctx, n, 'out');
       await run(ctx, [
         swigluForward(ctx, { gate: tg, up: tu, out: to, n }),
-        ...(backward ? [swigluBackward(ctx, { dout: tR, gate: tg, up: tu, dgate: tdg, dup: tdu, n })] : []),
+        ...(backward
+          ? [swigluBackward(ctx, { dout: tR, gate: tg, up: tu, dgate: tdg, dup: tdu, n })]
+          : []),
       ]);
       const L = dot(await read(ctx, to, n), R);
       releaseAll(ctx, [tg, to]);
       return L;
     };
     await lossAt(g, true);
-    await expectDirectional((gv) => lossAt(gv), g, await read(ctx, tdg, n), randn(n, 4), 1e-2, 'dgate');
+    await expectDirectional(
+      (gv) => lossAt(gv),
+      g,
+      await read(ctx, tdg, n),
+      randn(n, 4),
+      1e-2,
+      'dgate',
+    );
     releaseAll(ctx, [tu, tR, tdg, tdu]);
   });
 });

@@ -31,7 +31,12 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * Asserts analytic ≈ numerical: central differences in float64 have error O(h²) + O(eps/h), so
  * with h = 1e-6 the agreement is ~1e-8 relative; 1e-6 leaves room.
  */
-export function expectGradClose(analytic: ArrayLike<number>, numeric: ArrayLike<number>, what: string, tol = 1e-6): void {
+export function expectGradClose(
+  analytic: ArrayLike<number>,
+  numeric: ArrayLike<number>,
+  what: string,
+  tol = 1e-6,
+): void {
   expect(analytic.length).toBe(numeric.length);
   let scale = 0;
   for (let i = 0; i < numeric.length; i++) scale = Math.max(scale, Math.abs(numeric[i]));

@@ -10,6 +10,7 @@ import { matmulForward } from '../../kernels/matmul.ts';
 import type { WeightDtype } from '../plan.ts';
 import embeddingCode from '../../../shaders/train_embedding_forward.wgsl?raw';
 import addCode from '../../../shaders/train_add_forward.wgsl?raw';
+import copyCode from '../../../shaders/train_copy_forward.wgsl?raw';
 import swigluCode from '../../../shaders/train_swiglu_forward.wgsl?raw';
 import swigluBackCode from '../../../shaders/train_swiglu_backward.wgsl?raw';
 import ropeCode from '../../../shaders/train_rope_forward.wgsl?raw';
@@ -45,6 +46,20 @@ export function addOp(ctx: GpuContext, a: { dst: Tensor; src: Tensor; n: number 
   return makeOp(ctx, {
     label: 'train_add',
     code: addCode,
+    overrides: { WG: 256 },
+    bindings: [a.src, a.dst],
+    params: [['u32', a.n]],
+    workgroups: grid(a.n, 256),
+  });
+}
+
+export function copyOp(
+  ctx: GpuContext,
+  a: { dst: Tensor; src: Tensor; n: number },
+): Promise<GpuOp> {
+  return makeOp(ctx, {
+    label: 'train_copy',
+    code: copyCode,
     overrides: { WG: 256 },
     bindings: [a.src, a.dst],
     params: [['u32', a.n]],

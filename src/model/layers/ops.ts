@@ -140,5 +140,13 @@ export function addInto(
   return I.addOp(ctx, a);
 }
 
+/** dst = src (a copy inside a compute pass). */
+export function copyInto(
+  ctx: GpuContext,
+  a: { dst: Tensor; src: Tensor; n: number },
+): Promise<GpuOp> {
+  return I.copyOp(ctx, a);
+}
+
 export const crossEntropy = I.crossEntropyOp;
 export type EncoderOp = I.EncoderOp;

@@ -62,12 +62,20 @@ export function DatasetSummary() {
         </div>
         <FormatsLine summary={summary} />
       </div>
+      {t && t.counted < summary.validExamples && (
+        <div className="callout summary-callout" data-testid="partial-stats">
+          <span>
+            <span className="spinner" aria-hidden /> Token statistics so far: {fmtInt(t.counted)} of{' '}
+            {fmtInt(summary.validExamples)} examples tokenized. They update as tokenizing goes on.
+          </span>
+        </div>
+      )}
       {summary.mixedFormats && (
         <div className="callout callout-warn summary-callout">
           <span>
-            <strong>Mixed formats.</strong> This file mixes{' '}
-            {Object.keys(summary.formats).length} formats; each line is converted on its own, but a
-            mix is often a sign of two datasets concatenated by mistake.
+            <strong>Mixed formats.</strong> This file mixes {Object.keys(summary.formats).length}{' '}
+            formats; each line is converted on its own, but a mix is often a sign of two datasets
+            concatenated by mistake.
           </span>
         </div>
       )}

@@ -33,10 +33,7 @@ export function ExampleBrowser() {
     for (const e of errors) if (!m.has(e.line)) m.set(e.line, e);
     return m;
   }, [errors]);
-  const items = useMemo(
-    () => filterItems(table, errorLines, filter),
-    [table, errorLines, filter],
-  );
+  const items = useMemo(() => filterItems(table, errorLines, filter), [table, errorLines, filter]);
   const counts = useMemo(() => filterCounts(table, errorLines), [table, errorLines]);
   // Keep the selection inside the filtered list: a filter that hides the selected example
   // selects the first one it shows.

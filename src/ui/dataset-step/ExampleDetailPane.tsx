@@ -39,7 +39,12 @@ function Counts({ detail }: { detail: ExampleDetail }) {
   for (const l of detail.labels) if (l !== -100) trained++;
   const masked = detail.labels.length - trained;
   return (
-    <div className="detail-counts" data-testid="example-counts" data-trained={trained} data-masked={masked}>
+    <div
+      className="detail-counts"
+      data-testid="example-counts"
+      data-trained={trained}
+      data-masked={masked}
+    >
       <span>
         <span className="count-trained num">{fmtInt(trained)}</span> trained
       </span>

@@ -57,7 +57,11 @@ export function LengthHistogram({ stats }: { stats: TokenStats }) {
         </p>
       )}
       <ResponsiveContainer width="100%" height={220}>
-        <BarChart data={data} margin={{ top: 12, right: 16, bottom: 22, left: 4 }} barCategoryGap={1}>
+        <BarChart
+          data={data}
+          margin={{ top: 12, right: 16, bottom: 22, left: 4 }}
+          barCategoryGap={1}
+        >
           <CartesianGrid vertical={false} stroke="var(--border)" />
           <XAxis
             dataKey="mid"

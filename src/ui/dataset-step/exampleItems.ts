@@ -27,17 +27,21 @@ export function filterItems(
   const errorItems = () => Int32Array.from(errorLines, (_, k) => -k - 1);
   if (filter === 'errors') return errorItems();
   if (!table) return filter === 'problems' ? errorItems() : new Int32Array(0);
-  if (filter === 'all') return Int32Array.from({ length: n }, (_, i) => i);
+  if (filter === 'all') {
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    return all;
+  }
   const mask = filter === 'problems' ? kAllFlags : kFlagBits[filter];
   const out: number[] = [];
   let e = 0; // merge bad lines in by line number under 'problems'
   for (let i = 0; i < n; i++) {
     if (filter === 'problems') {
-      while (e < errorLines.length && errorLines[e] < table.line[i]) out.push(-(e++) - 1);
+      while (e < errorLines.length && errorLines[e] < table.line[i]) out.push(-e++ - 1);
     }
     if (table.flags[i] & mask) out.push(i);
   }
-  if (filter === 'problems') while (e < errorLines.length) out.push(-(e++) - 1);
+  if (filter === 'problems') while (e < errorLines.length) out.push(-e++ - 1);
   return Int32Array.from(out);
 }
 

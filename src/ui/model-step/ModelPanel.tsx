@@ -2,6 +2,7 @@
 import { useStudio } from '../store/index.ts';
 import { TemplateCard } from './TemplateCard.tsx';
 import { TokenizerCard } from './TokenizerCard.tsx';
+import { LoadModelCard } from '../train-step/LoadModelCard.tsx';
 import './model.css';
 
 export function ModelPanel() {
@@ -28,6 +29,7 @@ export function ModelPanel() {
       </div>
       <TokenizerCard />
       <TemplateCard />
+      <LoadModelCard />
     </>
   );
 }

@@ -38,8 +38,13 @@ function LocalFiles() {
     if (json && config) {
       loadTokenizer({ kind: 'files', tokenizerJson: json, tokenizerConfig: config });
     } else {
-      const missing = [!json && 'tokenizer.json', !config && 'tokenizer_config.json'].filter(Boolean);
-      tokenizerFailed(Number.MAX_SAFE_INTEGER, `Missing ${missing.join(' and ')} in the selection.`);
+      const missing = [!json && 'tokenizer.json', !config && 'tokenizer_config.json'].filter(
+        Boolean,
+      );
+      tokenizerFailed(
+        Number.MAX_SAFE_INTEGER,
+        `Missing ${missing.join(' and ')} in the selection.`,
+      );
     }
     e.target.value = '';
   };

@@ -36,7 +36,9 @@ export function StepRail() {
         ))}
       </ol>
       <div className="rail-foot">
-        <p>Your data never leaves this machine: files are read in the browser, nothing is uploaded.</p>
+        <p>
+          Your data never leaves this machine: files are read in the browser, nothing is uploaded.
+        </p>
       </div>
     </nav>
   );

@@ -16,13 +16,7 @@ export type DatasetStatus = 'empty' | 'reading' | 'tokenizing' | 'ready' | 'fail
 
 /** Example browser filters: everything, only problems, or one kind of problem. */
 export type ExampleFilter =
-  | 'all'
-  | 'problems'
-  | 'errors'
-  | 'duplicate'
-  | 'empty-answer'
-  | 'truncated'
-  | 'excluded';
+  'all' | 'problems' | 'errors' | 'duplicate' | 'empty-answer' | 'truncated' | 'excluded';
 
 export interface DatasetState {
   status: DatasetStatus;
@@ -51,7 +45,12 @@ export interface DatasetSlice {
     table: ExampleTable,
     errors: LineError[],
   ) => void;
-  datasetTokenized: (job: number, summary: DatasetSummary, columns: TokenColumns) => void;
+  datasetTokenized: (
+    job: number,
+    summary: DatasetSummary,
+    columns: TokenColumns | null,
+    done: boolean,
+  ) => void;
   datasetFailed: (job: number, message: string) => void;
   setFilter: (filter: ExampleFilter) => void;
   selectLine: (line: number | null) => void;
@@ -103,7 +102,7 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
           },
         };
       }),
-    datasetTokenized: (job, summary, columns) =>
+    datasetTokenized: (job, summary, columns, done) =>
       set((s) =>
         job !== s.dataset.job || !s.dataset.table
           ? s
@@ -111,9 +110,8 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
               dataset: {
                 ...s.dataset,
                 summary,
-                table: { ...s.dataset.table, ...columns },
-                status: 'ready',
-                progress: null,
+                table: columns ? { ...s.dataset.table, ...columns } : s.dataset.table,
+                ...(done ? { status: 'ready' as const, progress: null } : {}),
               },
             },
       ),

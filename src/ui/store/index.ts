@@ -6,14 +6,18 @@ import { create } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { createDatasetSlice, type DatasetSlice } from './datasetSlice.ts';
 import { createModelSlice, type ModelSlice } from './modelSlice.ts';
+import { createTrainSlice, type TrainSlice } from './trainSlice.ts';
+import { createTrySlice, type TrySlice } from './trySlice.ts';
 import { createUiSlice, type UiSlice } from './uiSlice.ts';
 
-export type StudioState = ModelSlice & DatasetSlice & UiSlice;
+export type StudioState = ModelSlice & DatasetSlice & UiSlice & TrainSlice & TrySlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createModelSlice(...a),
   ...createDatasetSlice(...a),
   ...createUiSlice(...a),
+  ...createTrainSlice(...a),
+  ...createTrySlice(...a),
 }));
 
 /** Narrow selection with shallow comparison, for components that read several fields. */
@@ -25,3 +29,6 @@ export type { DatasetState, DatasetStatus, ExampleFilter } from './datasetSlice.
 export type { ModelState, TokenizerStatus } from './modelSlice.ts';
 export { kDefaultEndpoint, kDefaultHubId, kDefaultMaxLength } from './modelSlice.ts';
 export type { StepId } from './uiSlice.ts';
+export type { EngineModelSource, MetricPoint, RunState } from './trainSlice.ts';
+export { kDefaultTrainSettings, kEmaBeta } from './trainSlice.ts';
+export { kDefaultSampling } from './trySlice.ts';

@@ -10,7 +10,12 @@
 // In Node the npm `webgpu` package spins the main thread while it waits for the GPU; after the
 // first dispatch we lower that thread's priority (os.setPriority(0, 19), DESIGN.md) so SwiftShader's
 // worker threads, created earlier at normal priority, keep both cores.
-import { existsSync } from 'node:fs';
+//
+// Two figures per cell: wall-clock GFLOP/s, and (Linux) GFLOP per CPU-second of the process's
+// non-main threads, i.e. SwiftShader's workers (tfjs and jax-js run on the same in-process
+// SwiftShader). The second barely moves when other processes load the machine; × the core count
+// it estimates the wall-clock figure on an idle machine. Ratios use the CPU-normalised figures.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { acquireDevice } from '../../../src/gpu/device.ts';
 import { GpuContext, type Tensor } from '../../../src/gpu/context.ts';
@@ -68,42 +73,73 @@ const shapes: Shape[] = quick
       { name: '2048×16×576', m: 2048, k: 16, n: 576, lora: true },
     ];
 
-/** Times `run` (which must wait for the GPU itself) adaptively: ≥ ~0.4 s per sample. */
-async function timeAsync(run: () => Promise<void>): Promise<number> {
+/** CPU ms used so far by this process's threads other than the main one (Linux), else NaN. */
+const kTick = 10; // ms per clock tick (USER_HZ = 100 on Linux)
+function workerCpuMs(): number {
+  try {
+    let ticks = 0;
+    for (const tid of readdirSync('/proc/self/task')) {
+      if (Number(tid) === process.pid) continue;
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(f[11]) + Number(f[12]); // utime + stime
+      } catch {
+        // thread exited meanwhile
+      }
+    }
+    return ticks * kTick;
+  } catch {
+    return NaN;
+  }
+}
+
+interface Timing {
+  ms: number; // wall clock per run (best sample)
+  cpuMs: number; // worker CPU per run (over all timed runs)
+}
+
+/** Times `run` (which must wait for the GPU itself) adaptively: ≥ ~0.5 s per sample. */
+async function timeAsync(run: () => Promise<void>): Promise<Timing> {
   let t = performance.now();
   await run(); // warm-up (compiles)
   const first = performance.now() - t;
-  const reps = Math.max(1, Math.min(50, Math.ceil(400 / Math.max(first, 1))));
+  const reps = Math.max(1, Math.min(50, Math.ceil(500 / Math.max(first, 1))));
   const samples = first > 3000 ? 1 : 2;
   let best = Infinity;
+  const c0 = workerCpuMs();
   for (let s = 0; s < samples; s++) {
     t = performance.now();
     for (let r = 0; r < reps; r++) await run();
     best = Math.min(best, (performance.now() - t) / reps);
   }
-  return best;
+  return { ms: best, cpuMs: (workerCpuMs() - c0) / (reps * samples) };
 }
 
-/** Times a prepared op (one submit of `reps` dispatches, wall clock around onSubmittedWorkDone). */
-async function timeOp(op: GpuOp): Promise<number> {
-  const probe = await timer.time((p) => op.record(p), { reps: 1, samples: 1, warmup: 1 });
-  const reps = Math.max(1, Math.min(50, Math.ceil(400 / Math.max(probe.ms, 1))));
-  const t = await timer.time((p) => op.record(p), {
-    reps,
-    samples: probe.ms > 3000 ? 1 : 2,
-    warmup: 0,
+/** Times a prepared op (each run: one submit, wall clock around onSubmittedWorkDone). */
+function timeOp(op: GpuOp): Promise<Timing> {
+  return timeAsync(async () => {
+    ctx.run(op.label, (pass) => op.record(pass));
+    await device.queue.onSubmittedWorkDone();
   });
-  return t.ms;
 }
+
+interface Rate {
+  wall: number; // GFLOP/s
+  cpu: number; // GFLOP per worker CPU-second
+}
+const rate = (flops: number, t: Timing): Rate => ({
+  wall: flops / t.ms / 1e6,
+  cpu: flops / t.cpuMs / 1e6,
+});
 
 function rand(n: number): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = Math.random() * 2 - 1;
   return a;
 }
-const gflops = (flops: number, ms: number) => flops / ms / 1e6;
 
-async function aluProbe(): Promise<number> {
+async function aluProbe(): Promise<Rate> {
   const groups = 256;
   const iters = quick ? 500 : 2000;
   const out = ctx.tensor(groups * 64 * 4, 'scratch', 'bench.alu.out');
@@ -118,10 +154,10 @@ async function aluProbe(): Promise<number> {
     workgroups: [groups, 1, 1],
     flops: 2 * 4 * 16 * iters * groups * 64,
   });
-  const ms = await timeOp(op);
+  const t = await timeOp(op);
   op.destroy();
   ctx.release(out);
-  return gflops(op.flops, ms);
+  return rate(op.flops, t);
 }
 
 let reniced = false;
@@ -145,10 +181,10 @@ tf.removeBackend('webgpu');
 tf.registerBackend('webgpu', () => tfBackend);
 await tf.setBackend('webgpu');
 
-async function tfjsMatmul(s: Shape): Promise<number> {
+async function tfjsMatmul(s: Shape): Promise<Rate> {
   const a = tf.tensor2d(rand(s.m * s.k), [s.m, s.k]);
   const b = tf.tensor2d(rand(s.k * s.n), [s.k, s.n]);
-  const ms = await timeAsync(async () => {
+  const t = await timeAsync(async () => {
     const c = tf.matMul(a, b);
     // submitQueue alone drops a pending dispatch: end the open compute pass first (DESIGN.md).
     tfBackend.endComputePassEncoder();
@@ -158,7 +194,7 @@ async function tfjsMatmul(s: Shape): Promise<number> {
   });
   a.dispose();
   b.dispose();
-  return gflops(2 * s.m * s.k * s.n, ms);
+  return rate(2 * s.m * s.k * s.n, t);
 }
 
 // --- jax-js (its own device on the same adapter) ------------------------------------------------
@@ -167,19 +203,19 @@ const jaxDevices = await jax.init('webgpu');
 const hasJax = jaxDevices.includes('webgpu');
 if (hasJax) jax.defaultDevice('webgpu');
 
-async function jaxMatmul(s: Shape): Promise<number> {
+async function jaxMatmul(s: Shape): Promise<Rate> {
   const np = jax.numpy;
   const a = np.array(rand(s.m * s.k)).reshape([s.m, s.k]);
   const b = np.array(rand(s.k * s.n)).reshape([s.k, s.n]);
   await jax.blockUntilReady([a, b]);
-  const ms = await timeAsync(async () => {
+  const t = await timeAsync(async () => {
     const c = np.matmul(a.ref, b.ref);
     await c.blockUntilReady();
     c.dispose();
   });
   a.dispose();
   b.dispose();
-  return gflops(2 * s.m * s.k * s.n, ms);
+  return rate(2 * s.m * s.k * s.n, t);
 }
 
 // --- ours and naive ------------------------------------------------------------------------------
@@ -187,14 +223,14 @@ function upload(data: Float32Array, shape: number[], label: string): Tensor {
   return ctx.typedTensorFrom(data, shape, 'f32', 'scratch', label);
 }
 
-async function ours(s: Shape): Promise<{ nt: number; nn: number; lora?: number }> {
+async function ours(s: Shape): Promise<{ nt: Rate; nn: Rate; lora?: Rate }> {
   const { m, k, n } = s;
   // Untyped tensors: the same buffers serve the NT and NN forms with different shapes.
   const x = ctx.tensorFrom(rand(m * k), 'scratch', 'bench.x');
   const w = ctx.tensorFrom(rand(n * k), 'scratch', 'bench.w');
   const y = ctx.tensor(4 * m * n, 'scratch', 'bench.y');
   const fwd = await matmulForward(ctx, { x, w, y, m, n, k, label: 'bench.matmul_forward' });
-  const nt = gflops(fwd.flops, await timeOp(fwd));
+  const nt = rate(fwd.flops, await timeOp(fwd));
   renice();
   fwd.destroy();
   // C (M, N) = A (M, K) · B (K, N) as dX = dY·W: dy = A (m, K), w = B (K, N), dx = C (m, N).
@@ -207,9 +243,9 @@ async function ours(s: Shape): Promise<{ nt: number; nn: number; lora?: number }
     k: n,
     label: 'bench.matmul_backward_input',
   });
-  const nn = gflops(bwd.flops, await timeOp(bwd));
+  const nn = rate(bwd.flops, await timeOp(bwd));
   bwd.destroy();
-  let lora: number | undefined;
+  let lora: Rate | undefined;
   if (s.lora && n < k) {
     // Fused LoRA forward on a 576-wide layer at rank r = n: h = x·aᵀ (M,r), y += s·h·bᵀ (M,K).
     const r = n;
@@ -218,7 +254,7 @@ async function ours(s: Shape): Promise<{ nt: number; nn: number; lora?: number }
     const h = ctx.typedTensor([m, r], 'f32', 'scratch', 'bench.h');
     const yy = ctx.typedTensor([m, k], 'f32', 'scratch', 'bench.yy');
     const op = await loraForward(ctx, { x, a, b, h, y: yy, m, n: k, k, r, scale: 2 });
-    lora = gflops(op.flops, await timeOp(op));
+    lora = rate(op.flops, await timeOp(op));
     op.destroy();
     for (const t of [a, b, h, yy]) ctx.release(t);
   }
@@ -226,7 +262,7 @@ async function ours(s: Shape): Promise<{ nt: number; nn: number; lora?: number }
   return { nt, nn, lora };
 }
 
-async function naive(s: Shape): Promise<number> {
+async function naive(s: Shape): Promise<Rate> {
   const { m, k, n } = s;
   const a = upload(rand(m * k), [m, k], 'bench.naive.a');
   const b = upload(rand(k * n), [k, n], 'bench.naive.b');
@@ -243,61 +279,59 @@ async function naive(s: Shape): Promise<number> {
     workgroups: [Math.ceil(n / 8), Math.ceil(m / 8), 1],
     flops: 2 * m * n * k,
   });
-  const v = gflops(op.flops, await timeOp(op));
+  const v = rate(op.flops, await timeOp(op));
   op.destroy();
   for (const t of [a, b, c]) ctx.release(t);
   return v;
 }
 
 // --- run -----------------------------------------------------------------------------------------
+const cores = os.cpus().length;
 console.log(
-  `adapter: ${adapterName || '(no adapter info)'}; ${os.cpus().length} CPU cores, load ${os.loadavg()[0].toFixed(1)}`,
+  `adapter: ${adapterName || '(no adapter info)'}; ${cores} CPU cores, load ${os.loadavg()[0].toFixed(1)}`,
 );
 // One dispatch first starts SwiftShader's worker threads at normal priority; then renice.
 await naive({ name: 'warm-up', m: 64, k: 64, n: 64 });
 renice();
 const peak = await aluProbe();
-console.log(`ALU probe: ${peak.toFixed(2)} GFLOP/s peak f32 FMA`);
+console.log(
+  `ALU probe: ${peak.wall.toFixed(2)} GFLOP/s wall, ${peak.cpu.toFixed(2)} GFLOP/CPU-s ` +
+    `(×${cores} cores ≈ ${(peak.cpu * cores).toFixed(1)} GFLOP/s on an idle machine)`,
+);
 
 const t0 = performance.now();
 await ctx.tuning.tune(timer, [...matmulTuneTasks(ctx), ...loraTuneTasks(ctx)], {
   budgetMs: 5000,
   onProgress: (p) => {
-    if (p.done === p.total) console.log(`autotune: ${p.total} candidates timed`);
+    if (p.done === p.total) console.log(`autotune: ${p.total} candidates`);
   },
 });
 console.log(
   `autotune ${((performance.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(ctx.tuning.snapshot())}`,
 );
 
+const cols = ['ours NT', 'ours NN', 'LoRA fused', 'naive', 'tfjs', 'jax-js'] as const;
+const header = ['shape M×K×N', ...cols, 'NT/jax', 'NT/tfjs', 'NT/naive', 'NT/peak'];
 const rows: string[][] = [];
-const header = [
-  'shape M×K×N',
-  'ours NT',
-  'ours NN',
-  'LoRA fused',
-  'naive',
-  'tfjs',
-  'jax-js',
-  'NT/jax',
-  'NT/tfjs',
-  'NT/naive',
-  'NT/peak',
-];
-const fmt = (v: number | undefined) =>
-  v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(2);
-const ratio = (a: number, b: number | undefined) =>
-  b && Number.isFinite(b) ? `${(a / b).toFixed(1)}×` : '-';
+const cell = (r: Rate | undefined) =>
+  r === undefined || !Number.isFinite(r.wall)
+    ? '-'
+    : `${r.wall.toFixed(2)} (${Number.isFinite(r.cpu) ? r.cpu.toFixed(2) : '?'})`;
+const ratio = (a: Rate, b: Rate | undefined) => {
+  if (!b) return '-';
+  const x = Number.isFinite(a.cpu) && Number.isFinite(b.cpu) ? a.cpu / b.cpu : a.wall / b.wall;
+  return `${x.toFixed(1)}×`;
+};
 for (const s of shapes) {
   const o = await ours(s);
   const nv = await naive(s);
-  let tfv: number | undefined;
+  let tfv: Rate | undefined;
   try {
     tfv = await tfjsMatmul(s);
   } catch (e) {
     console.warn(`tfjs ${s.name}: ${String(e)}`);
   }
-  let jv: number | undefined;
+  let jv: Rate | undefined;
   if (hasJax) {
     try {
       jv = await jaxMatmul(s);
@@ -307,30 +341,32 @@ for (const s of shapes) {
   }
   const row = [
     s.name,
-    fmt(o.nt),
-    fmt(o.nn),
-    fmt(o.lora),
-    fmt(nv),
-    fmt(tfv),
-    fmt(jv),
+    cell(o.nt),
+    cell(o.nn),
+    cell(o.lora),
+    cell(nv),
+    cell(tfv),
+    cell(jv),
     ratio(o.nt, jv),
     ratio(o.nt, tfv),
     ratio(o.nt, nv),
-    `${((100 * o.nt) / peak).toFixed(0)}%`,
+    `${(100 * (Number.isFinite(o.nt.cpu) ? o.nt.cpu / peak.cpu : o.nt.wall / peak.wall)).toFixed(0)}%`,
   ];
   rows.push(row);
-  console.log(`${s.name}: ${row.slice(1).join('  ')}`);
+  console.log(`${s.name}: ${row.slice(1).join('  ')}  (load ${os.loadavg()[0].toFixed(1)})`);
 }
 
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
 console.log(
-  `\nGFLOP/s on ${adapterName || 'this adapter'} (ALU probe peak ${peak.toFixed(2)} GFLOP/s)`,
+  `\nGFLOP/s wall (GFLOP per CPU-second of SwiftShader's threads) on ${adapterName || 'this adapter'};` +
+    ` ALU probe ${peak.wall.toFixed(2)} (${peak.cpu.toFixed(2)}). Ratios on the CPU-normalised figures.`,
 );
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log(
-  'LoRA fused: our one-dispatch h = x·aᵀ, y += s·h·bᵀ on a K×K layer at rank N (FLOPs of both stages).',
+  'ours NT: linear forward X·Wᵀ; ours NN: dX = dY·W; LoRA fused: our one-dispatch h = x·aᵀ, ' +
+    'y += s·h·bᵀ on a K×K layer at rank N (FLOPs of both stages).',
 );
 process.exit(0);

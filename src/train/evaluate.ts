@@ -1,0 +1,83 @@
+// Evaluation outside a training run (`sft-studio eval`, the studio's "evaluate adapter" button):
+// the next-token cross-entropy summed over every trained label token of the examples, without
+// packing (one example per row, padded to the longest), divided by their count. Uses the forward
+// engine in inference mode (no gradients, no dropout) with the adapter's LoRA, or none.
+import type { GpuContext } from '../gpu/context.ts';
+import type { TokenizedExample } from '../data/types.ts';
+import { createEngine } from '../model/forward.ts';
+import { loadDeviceModel, type DeviceModel } from '../model/layers/load.ts';
+import type { LoraWeights } from '../model/lora.ts';
+import type { ModelSource } from '../model/source.ts';
+import { makeBatch, runSeqLen } from './packing.ts';
+import { checkTokenIds, contextFor } from './trainer.ts';
+
+export interface EvalResult {
+  /** Mean next-token loss over the trained tokens (NaN when there are none). */
+  loss: number;
+  tokens: number;
+  examples: number;
+}
+
+export async function evaluateExamples(
+  device: GPUDevice | GpuContext,
+  cfg: {
+    model: ModelSource | DeviceModel;
+    adapter?: LoraWeights | null;
+    examples: TokenizedExample[];
+    maxLength: number;
+    onProgress?: (done: number, total: number) => void;
+  },
+): Promise<EvalResult> {
+  const ctx = contextFor(device);
+  const ownsModel = !('weights' in cfg.model);
+  const model = 'weights' in cfg.model ? cfg.model : await loadDeviceModel(ctx, cfg.model);
+  try {
+    checkTokenIds(cfg.examples, model.config.vocab, 'eval');
+    const examples = cfg.examples;
+    if (examples.length === 0) return { loss: NaN, tokens: 0, examples: 0 };
+    const seqLen = runSeqLen(examples, cfg.maxLength, false);
+    const lora = cfg.adapter ?? null;
+    const engine = await createEngine(ctx, model, {
+      rows: 1,
+      seqLen,
+      lora: lora?.spec ?? null,
+      dropout: 0,
+      training: false,
+    });
+    try {
+      if (lora) {
+        lora.layers.forEach((layer, l) => {
+          for (const m of lora.spec.targets) {
+            ctx.write(engine.sites[l][m]!.A, layer[m]!.a);
+            ctx.write(engine.sites[l][m]!.B, layer[m]!.b);
+          }
+        });
+      }
+      const lossBuf = engine.buf('scratch.loss');
+      const clear = ctx.device.createCommandEncoder();
+      clear.clearBuffer(lossBuf.buffer);
+      ctx.device.queue.submit([clear.finish()]);
+      for (let i = 0; i < examples.length; i++) {
+        const b = makeBatch(examples, [[i]], seqLen);
+        ctx.write(engine.buf('in.ids'), b.inputIds);
+        ctx.write(engine.buf('in.pos'), b.positions);
+        ctx.write(engine.buf('in.seg'), b.segments);
+        ctx.write(engine.buf('in.targets'), b.targets);
+        const enc = ctx.device.createCommandEncoder({ label: 'eval' });
+        engine.recordForward(enc);
+        ctx.device.queue.submit([enc.finish()]);
+        if (cfg.onProgress && (i % 16 === 15 || i === examples.length - 1)) {
+          await ctx.device.queue.onSubmittedWorkDone();
+          cfg.onProgress(i + 1, examples.length);
+        }
+      }
+      // Running totals accumulate in f32 on the device: [2] loss sum, [3] count.
+      const v = await ctx.readF32(lossBuf, 4);
+      return { loss: v[3] > 0 ? v[2] / v[3] : NaN, tokens: v[3], examples: examples.length };
+    } finally {
+      engine.destroy();
+    }
+  } finally {
+    if (ownsModel) model.destroy();
+  }
+}

@@ -1,0 +1,159 @@
+// Step 5, Export: the PEFT adapter as files (adapter_model.safetensors, adapter_config.json),
+// a model card (README.md) and a snippet that loads the adapter with `peft`. The files are built
+// by the engine worker from the current LoRA weights whenever the run has moved on.
+import { useEffect, useState } from 'react';
+import { buildExport, downloadFile } from '../engineBridge.ts';
+import { useStudioShallow } from '../store/index.ts';
+import { fmtBytes } from '../train-step/format.ts';
+import './export.css';
+
+function FileRow({
+  name,
+  size,
+  what,
+  testId,
+  onClick,
+  disabled,
+}: {
+  name: string;
+  size: string;
+  what: string;
+  testId: string;
+  onClick: () => void;
+  disabled: boolean;
+}) {
+  return (
+    <li className="export-file">
+      <div className="export-file-text">
+        <code>{name}</code>
+        <span className="subtle">{what}</span>
+      </div>
+      <span className="num subtle">{size}</span>
+      <button
+        type="button"
+        className="btn"
+        data-testid={testId}
+        disabled={disabled}
+        onClick={onClick}
+      >
+        Download
+      </button>
+    </li>
+  );
+}
+
+export function ExportPanel() {
+  const { exported, trainState, step, visible } = useStudioShallow((s) => ({
+    exported: s.exported,
+    trainState: s.train.state,
+    step: s.train.step,
+    visible: s.ui.step === 'export',
+  }));
+  const [copied, setCopied] = useState(false);
+  const trained = trainState === 'done' || trainState === 'stopped' || trainState === 'paused';
+  const stale =
+    exported.status !== 'building' && (exported.files === null || exported.step !== step);
+  useEffect(() => {
+    if (visible && trained && stale) buildExport();
+  }, [visible, trained, stale]);
+  const f = exported.files;
+  const ready = exported.status === 'ready' && f !== null;
+  const text = (s: string) => fmtBytes(new TextEncoder().encode(s).length);
+  return (
+    <>
+      <div className="panel-head">
+        <div>
+          <h1>Export</h1>
+          <p className="muted">
+            A LoRA adapter in the format Hugging Face PEFT loads unchanged, with a model card.
+          </p>
+        </div>
+      </div>
+      {!trained && (
+        <div className="callout">
+          <div>
+            Train an adapter first (Train step); the files are built from its current weights.
+          </div>
+        </div>
+      )}
+      {exported.status === 'failed' && (
+        <div className="callout callout-danger">{exported.message}</div>
+      )}
+      <div className="card">
+        <div className="card-head">
+          <div>
+            <h2>Adapter files</h2>
+            <p>
+              {ready
+                ? `Built from the weights at step ${exported.step}. Put them in one folder.`
+                : exported.status === 'building'
+                  ? 'Building the files…'
+                  : 'Not built yet.'}
+            </p>
+          </div>
+        </div>
+        <ul className="export-files">
+          <FileRow
+            name="adapter_model.safetensors"
+            what="LoRA A and B matrices (F32), PEFT key names"
+            size={f ? fmtBytes(f.adapterSafetensors.byteLength) : '–'}
+            testId="download-adapter"
+            disabled={!ready}
+            onClick={() =>
+              downloadFile(
+                'adapter_model.safetensors',
+                f!.adapterSafetensors,
+                'application/octet-stream',
+              )
+            }
+          />
+          <FileRow
+            name="adapter_config.json"
+            what="LoraConfig: r, lora_alpha, target_modules, base model"
+            size={f ? text(f.adapterConfig) : '–'}
+            testId="download-config"
+            disabled={!ready}
+            onClick={() =>
+              downloadFile('adapter_config.json', f!.adapterConfig, 'application/json')
+            }
+          />
+          <FileRow
+            name="README.md"
+            what="Model card: base model, dataset, hyperparameters, final losses"
+            size={f ? text(f.modelCard) : '–'}
+            testId="download-card"
+            disabled={!ready}
+            onClick={() => downloadFile('README.md', f!.modelCard, 'text/markdown')}
+          />
+        </ul>
+      </div>
+      <div className="card">
+        <div className="card-head">
+          <div>
+            <h2>Load it with peft</h2>
+            <p>Python, with transformers and peft installed.</p>
+          </div>
+          <button
+            type="button"
+            className="btn btn-sm"
+            disabled={!ready}
+            onClick={() => {
+              void navigator.clipboard?.writeText(f!.peftSnippet).then(() => setCopied(true));
+            }}
+          >
+            {copied ? 'Copied' : 'Copy'}
+          </button>
+        </div>
+        <pre className="code-block" data-testid="peft-snippet">
+          {f?.peftSnippet ?? 'from peft import PeftModel\n# …available once an adapter is built'}
+        </pre>
+      </div>
+      {ready && (
+        <details className="card model-card-preview">
+          <summary>Model card preview</summary>
+          <pre className="code-block">{f.modelCard}</pre>
+        </details>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,187 @@
+// Model step, second card: the weights the engine trains. From the Hub (the id above, downloaded
+// once into the browser's Cache Storage), from a local model folder, or the offline demo model.
+// Before loading, the planner's estimate of the GPU memory the run needs, against the adapter.
+import { useEffect, useRef, type ChangeEvent } from 'react';
+import { loadModel, requestEstimate, setModelFileList } from '../engineBridge.ts';
+import { useStudio, useStudioShallow, type EngineModelSource } from '../store/index.ts';
+import { MemoryEstimateView } from './MemoryEstimateView.tsx';
+import { fmtBytes, fmtCount } from './format.ts';
+import './train.css';
+
+const kSources: { id: EngineModelSource; label: string }[] = [
+  { id: 'hub', label: 'Hugging Face Hub' },
+  { id: 'files', label: 'Local folder' },
+  { id: 'demo', label: 'Offline demo' },
+];
+
+function SourceDetail() {
+  const { source, hubId, endpoint, files } = useStudioShallow((s) => ({
+    source: s.engine.source,
+    hubId: s.model.hubId,
+    endpoint: s.model.endpoint,
+    files: s.engine.modelFiles,
+  }));
+  const folderRef = useRef<HTMLInputElement>(null);
+  const onPick = (e: ChangeEvent<HTMLInputElement>) => {
+    setModelFileList(Array.from(e.target.files ?? []));
+    e.target.value = '';
+  };
+  if (source === 'hub') {
+    return (
+      <p className="muted small">
+        Downloads <code>{hubId || '(no id)'}</code> from <code>{endpoint}</code> (the id and
+        endpoint of the tokenizer above). Files are kept in this browser&apos;s cache, so the next
+        visit loads offline.
+      </p>
+    );
+  }
+  if (source === 'demo') {
+    return (
+      <p className="muted small">
+        A tiny Mistral-shaped model (4 layers, hidden size 128, Llama 2 tokenizer with 32k tokens)
+        built here with random weights. Nothing is downloaded; its answers are noise, but training
+        visibly lowers the loss, so every step of the studio can be tried.
+      </p>
+    );
+  }
+  const shown = files.filter((n) => !n.endsWith('.md') && !n.startsWith('.'));
+  return (
+    <div className="stack-sm">
+      <div className="local-actions">
+        <button type="button" className="btn" onClick={() => folderRef.current?.click()}>
+          Choose model folder…
+        </button>
+        <span className="field-hint">
+          <code>config.json</code>, <code>model.safetensors</code> (or shards + index),{' '}
+          <code>tokenizer.json</code>, <code>tokenizer_config.json</code>. The tokenizer&apos;s
+          Local files picker above accepts the same files.
+        </span>
+      </div>
+      <input
+        ref={folderRef}
+        type="file"
+        {...{ webkitdirectory: '' }}
+        onChange={onPick}
+        hidden
+        data-testid="model-folder-input"
+      />
+      {shown.length > 0 && (
+        <ul className="file-list">
+          {shown.slice(0, 12).map((n) => (
+            <li key={n}>
+              <code>{n}</code>
+            </li>
+          ))}
+          {shown.length > 12 && <li className="subtle">+{shown.length - 12} more</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function ModelStatus() {
+  const m = useStudio((s) => s.engine.model);
+  if (m.status === 'idle') return <span className="subtle">No model loaded for training yet.</span>;
+  if (m.status === 'loading') {
+    const pct = m.total > 0 ? Math.min(100, (100 * m.done) / m.total) : null;
+    return (
+      <div className="load-progress">
+        <div className="status-line">
+          <span className="spinner" aria-hidden />
+          <span>{m.message}</span>
+          {pct !== null && (
+            <span className="subtle num">
+              {fmtBytes(m.done)} / {fmtBytes(m.total)}
+            </span>
+          )}
+        </div>
+        {pct !== null && (
+          <div className="progress">
+            <div style={{ width: `${pct}%` }} />
+          </div>
+        )}
+      </div>
+    );
+  }
+  if (m.status === 'failed') {
+    return <div className="callout callout-danger">Could not load the model: {m.message}</div>;
+  }
+  const i = m.info!;
+  return (
+    <div className="status-line" data-testid="model-status" data-status="ready">
+      <span className="badge badge-ok">
+        <span className="dot" /> Loaded
+      </span>
+      <span className="status-name">{i.name}</span>
+      <span className="subtle">
+        {i.architecture} · {fmtCount(i.params)} params · {i.layers} layers · vocab{' '}
+        {fmtCount(i.vocab)} · {i.weightDtype} · {fmtBytes(i.weightBytes)} on the GPU · template{' '}
+        {i.template}
+      </span>
+    </div>
+  );
+}
+
+export function LoadModelCard() {
+  const { source, device, deviceMessage, status, files } = useStudioShallow((s) => ({
+    source: s.engine.source,
+    device: s.engine.device,
+    deviceMessage: s.engine.deviceMessage,
+    status: s.engine.model.status,
+    files: s.engine.modelFiles.length,
+  }));
+  const setSource = useStudio((s) => s.setEngineSource);
+  useEffect(() => {
+    requestEstimate();
+  }, [source]);
+  const canLoad =
+    device !== 'unavailable' && status !== 'loading' && (source !== 'files' || files > 0);
+  return (
+    <div className="card" data-testid="load-model-card">
+      <div className="card-head">
+        <div>
+          <h2>Model weights for training</h2>
+          <p>Loaded onto this machine&apos;s GPU; the tokenizer comes with them.</p>
+        </div>
+        <div className="segmented" role="group" aria-label="Model source">
+          {kSources.map((x) => (
+            <button
+              key={x.id}
+              type="button"
+              aria-pressed={source === x.id}
+              onClick={() => setSource(x.id)}
+              data-testid={`model-source-${x.id}`}
+            >
+              {x.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <div className="card-body stack">
+        {device === 'unavailable' && (
+          <div className="callout callout-warn" data-testid="webgpu-unavailable">
+            <div>
+              <strong>WebGPU is not available here</strong>, so models cannot be loaded or trained
+              in this browser ({deviceMessage}). Use a recent Chrome or Edge on a machine with a
+              GPU. The tokenizer, dataset report and token preview still work.
+            </div>
+          </div>
+        )}
+        <SourceDetail />
+        <MemoryEstimateView />
+        <div className="load-row">
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="model-load"
+            disabled={!canLoad}
+            onClick={loadModel}
+          >
+            {status === 'ready' ? 'Reload model' : 'Load model'}
+          </button>
+          <ModelStatus />
+        </div>
+      </div>
+    </div>
+  );
+}

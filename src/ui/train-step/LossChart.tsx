@@ -1,0 +1,178 @@
+// The live training chart: training loss (raw, and smoothed with a bias-corrected EMA), eval loss
+// and the learning rate on a second axis, against the optimizer step. Points reach the store in
+// one batch per animation frame (engine bridge); here they are downsampled to at most kMaxPoints
+// so recharts stays fast on long runs. `data-points` is the number of loss points drawn.
+import { useMemo } from 'react';
+import {
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { useStudio, type MetricPoint } from '../store/index.ts';
+import { fmtLoss, fmtLr } from './format.ts';
+
+const kMaxPoints = 400;
+
+/** Every k-th point (k chosen so at most `max` remain), plus the last and every eval point. */
+export function downsample(points: MetricPoint[], max = kMaxPoints): MetricPoint[] {
+  if (points.length <= max) return points;
+  const k = Math.ceil(points.length / max);
+  return points.filter(
+    (p, i) => i % k === 0 || i === points.length - 1 || p.evalLoss !== undefined,
+  );
+}
+
+function TooltipBody({
+  active,
+  payload,
+}: {
+  active?: boolean;
+  payload?: { payload: MetricPoint }[];
+}) {
+  const d = payload?.[0]?.payload;
+  if (!active || !d) return null;
+  return (
+    <div className="chart-tip">
+      <strong className="num">Step {d.step}</strong>
+      <span className="num">
+        loss {fmtLoss(d.loss)} · smoothed {fmtLoss(d.smooth)}
+      </span>
+      {d.evalLoss !== undefined && <span className="num">eval loss {fmtLoss(d.evalLoss)}</span>}
+      <span className="num subtle">learning rate {fmtLr(d.lr)}</span>
+    </div>
+  );
+}
+
+export function LossChart() {
+  const points = useStudio((s) => s.train.points);
+  const total = useStudio((s) => s.train.totalSteps);
+  const data = useMemo(() => downsample(points), [points]);
+  const lossPoints = data.filter((p) => p.loss !== null).length;
+  const withLoss = points.filter((p) => p.loss !== null);
+  const first = withLoss[0]?.loss ?? null;
+  const last = withLoss[withLoss.length - 1]?.loss ?? null;
+  const lastSmooth = withLoss[withLoss.length - 1]?.smooth ?? null;
+  const evals = data.filter((p) => p.evalLoss !== undefined);
+  return (
+    <div
+      className="loss-chart"
+      data-testid="loss-chart"
+      data-points={lossPoints}
+      data-first-loss={first ?? ''}
+      data-last-loss={last ?? ''}
+      data-last-smoothed={lastSmooth ?? ''}
+    >
+      {points.length === 0 ? (
+        <div className="chart-empty subtle">
+          The loss appears here, step by step, once training starts.
+        </div>
+      ) : (
+        <ResponsiveContainer width="100%" height={300}>
+          <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 22, left: 4 }}>
+            <CartesianGrid stroke="var(--border)" vertical={false} />
+            <XAxis
+              dataKey="step"
+              type="number"
+              domain={[1, Math.max(total, 2)]}
+              allowDecimals={false}
+              tick={{ fontSize: 11, fill: 'var(--text-3)' }}
+              stroke="var(--border-strong)"
+              label={{
+                value: 'optimizer step',
+                position: 'insideBottom',
+                offset: -12,
+                fontSize: 11,
+                fill: 'var(--text-2)',
+              }}
+            />
+            <YAxis
+              yAxisId="loss"
+              width={52}
+              domain={['auto', 'auto']}
+              tickFormatter={(v: number) => v.toFixed(2)}
+              tick={{ fontSize: 11, fill: 'var(--text-3)' }}
+              stroke="var(--border-strong)"
+              label={{
+                value: 'loss (nats / token)',
+                angle: -90,
+                position: 'insideLeft',
+                offset: 10,
+                dy: 50,
+                fontSize: 11,
+                fill: 'var(--text-2)',
+              }}
+            />
+            <YAxis
+              yAxisId="lr"
+              orientation="right"
+              width={62}
+              domain={[0, 'auto']}
+              tickFormatter={(v: number) => fmtLr(v)}
+              tick={{ fontSize: 11, fill: 'var(--text-3)' }}
+              stroke="var(--border-strong)"
+              label={{
+                value: 'learning rate',
+                angle: 90,
+                position: 'insideRight',
+                offset: 10,
+                dy: -40,
+                fontSize: 11,
+                fill: 'var(--text-2)',
+              }}
+            />
+            <Tooltip content={<TooltipBody />} isAnimationActive={false} />
+            <Legend verticalAlign="top" height={28} iconSize={10} wrapperStyle={{ fontSize: 12 }} />
+            <Line
+              yAxisId="loss"
+              dataKey="loss"
+              name="training loss"
+              stroke="var(--accent)"
+              strokeOpacity={0.3}
+              strokeWidth={1}
+              dot={false}
+              isAnimationActive={false}
+              connectNulls
+            />
+            <Line
+              yAxisId="loss"
+              dataKey="smooth"
+              name="smoothed (EMA 0.9)"
+              stroke="var(--accent)"
+              strokeWidth={2}
+              dot={false}
+              isAnimationActive={false}
+              connectNulls
+            />
+            <Line
+              yAxisId="lr"
+              dataKey="lr"
+              name="learning rate"
+              stroke="var(--warn)"
+              strokeDasharray="4 3"
+              strokeWidth={1.2}
+              dot={false}
+              isAnimationActive={false}
+            />
+            {evals.length > 0 && (
+              <Line
+                yAxisId="loss"
+                dataKey="evalLoss"
+                name="eval loss"
+                stroke="var(--role-assistant)"
+                strokeWidth={1.5}
+                dot={{ r: 3, fill: 'var(--role-assistant)' }}
+                isAnimationActive={false}
+                connectNulls
+              />
+            )}
+          </ComposedChart>
+        </ResponsiveContainer>
+      )}
+    </div>
+  );
+}

