@@ -6,6 +6,9 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
+  // Pre-bundle the workers' dependencies up front: otherwise the first `npm start` reloads the page
+  // when the dataset worker first loads and Vite discovers its imports.
+  optimizeDeps: { entries: ['index.html', 'src/worker/*.worker.ts'] },
   server: { port: 5173, strictPort: false },
   test: {
     include: ['test/**/*.test.ts'],

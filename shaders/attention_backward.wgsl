@@ -12,7 +12,7 @@
 
 override WG: u32 = 32;
 
-const MAX_HS: u32 = 128;
+const MAX_HS4: u32 = 32; // head size / 4, at most 128 / 4
 
 struct Params {
   T: u32,
@@ -22,15 +22,15 @@ struct Params {
   scale: f32,
 }
 
-@group(0) @binding(0) var<storage, read> q: array<f32>;
-@group(0) @binding(1) var<storage, read> k: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> starts: array<u32>;
 @group(0) @binding(4) var<storage, read> lse: array<f32>;
-@group(0) @binding(5) var<storage, read> dout: array<f32>;
+@group(0) @binding(5) var<storage, read> dout: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> delta: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dk: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dv: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dk: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> dv: array<vec4<f32>>;
 @group(0) @binding(9) var<uniform> params: Params;
 
 @compute @workgroup_size(WG)
@@ -41,19 +41,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (j >= T) {
     return;
   }
-  let HS = params.HS;
+  let HS = params.HS / 4u; // in vec4s
   let NH = params.NH;
   let group = NH / params.NKV;
-  var kr: array<f32, MAX_HS>;
-  var vr: array<f32, MAX_HS>;
-  var dkr: array<f32, MAX_HS>;
-  var dvr: array<f32, MAX_HS>;
+  var kr: array<vec4<f32>, MAX_HS4>;
+  var vr: array<vec4<f32>, MAX_HS4>;
+  var dkr: array<vec4<f32>, MAX_HS4>;
+  var dvr: array<vec4<f32>, MAX_HS4>;
   let kbase = (j * params.NKV + g) * HS;
   for (var d = 0u; d < HS; d++) {
     kr[d] = k[kbase + d] * params.scale; // s = q . (scale k), dk = scale * sum ds q
     vr[d] = v[kbase + d];
-    dkr[d] = 0.0;
-    dvr[d] = 0.0;
+    dkr[d] = vec4<f32>(0.0);
+    dvr[d] = vec4<f32>(0.0);
   }
   for (var i = j; i < T; i++) {
     if (starts[i] > j) {
@@ -65,8 +65,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       var s = 0.0;
       var dp = 0.0;
       for (var d = 0u; d < HS; d++) {
-        s += q[qb + d] * kr[d];
-        dp += dout[qb + d] * vr[d];
+        s += dot(q[qb + d], kr[d]);
+        dp += dot(dout[qb + d], vr[d]);
       }
       let p = exp(s - lse[i * NH + h]);
       let ds = p * (dp - delta[i * NH + h]);

@@ -12,7 +12,7 @@
 
 override WG: u32 = 32;
 
-const MAX_HS: u32 = 128;
+const MAX_HS4: u32 = 32; // head size / 4, at most 128 / 4
 
 struct Params {
   T: u32,
@@ -22,14 +22,14 @@ struct Params {
   scale: f32,
 }
 
-@group(0) @binding(0) var<storage, read> q: array<f32>;
-@group(0) @binding(1) var<storage, read> k: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> starts: array<u32>;
-@group(0) @binding(4) var<storage, read> out: array<f32>;
+@group(0) @binding(4) var<storage, read> out: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> lse: array<f32>;
-@group(0) @binding(6) var<storage, read> dout: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dq: array<f32>;
+@group(0) @binding(6) var<storage, read> dout: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> dq: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> delta: array<f32>;
 @group(0) @binding(9) var<uniform> params: Params;
 
@@ -40,19 +40,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= params.T) {
     return;
   }
-  let HS = params.HS;
+  let HS = params.HS / 4u; // in vec4s
   let NKV = params.NKV;
   let g = h / (params.NH / NKV);
-  var qr: array<f32, MAX_HS>;
-  var dor: array<f32, MAX_HS>;
-  var dqr: array<f32, MAX_HS>;
+  var qr: array<vec4<f32>, MAX_HS4>;
+  var dor: array<vec4<f32>, MAX_HS4>;
+  var dqr: array<vec4<f32>, MAX_HS4>;
   let base = (i * params.NH + h) * HS;
   var D = 0.0;
   for (var d = 0u; d < HS; d++) {
     qr[d] = q[base + d] * params.scale;
     dor[d] = dout[base + d];
-    D += dor[d] * out[base + d];
-    dqr[d] = 0.0;
+    D += dot(dor[d], out[base + d]);
+    dqr[d] = vec4<f32>(0.0);
   }
   let L = lse[i * params.NH + h];
   for (var j = starts[i]; j <= i; j++) {
@@ -60,8 +60,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var s = 0.0;
     var dp = 0.0;
     for (var d = 0u; d < HS; d++) {
-      s += qr[d] * k[kb + d];
-      dp += dor[d] * v[kb + d];
+      s += dot(qr[d], k[kb + d]);
+      dp += dot(dor[d], v[kb + d]);
     }
     let ds = exp(s - L) * (dp - D);
     for (var d = 0u; d < HS; d++) {

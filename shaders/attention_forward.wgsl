@@ -8,7 +8,8 @@
 //                            query i attends to keys j with starts[i] <= j <= i
 //   out    (T, NH, HS)  f32  =  softmax(scale * q k^T + mask) v
 //   lse    (T, NH)      f32  =  logsumexp of row i's masked, scaled scores (for the backward)
-// scale = params.scale (1 / sqrt(HS) for Llama/Qwen); HS <= MAX_HS is a runtime size.
+// scale = params.scale (1 / sqrt(HS) for Llama/Qwen); HS (a multiple of 4, <= 128) is a runtime
+// size; rows are read as vec4s and q / the running output live in vec4 registers.
 // Dispatch: (ceil(T / WG), NH); one invocation per (query row, head). Each walks its keys in
 // chunks of CH: scores for the chunk, one rescale of the running max / sum / output, then p * v.
 // No workgroup memory: threads of one sequence read the same k/v rows at the same step (a
@@ -17,7 +18,7 @@
 
 override WG: u32 = 32;
 
-const MAX_HS: u32 = 128;
+const MAX_HS4: u32 = 32; // head size / 4, at most 128 / 4
 const CH: u32 = 16; // keys per online-softmax rescale
 const NEG: f32 = -3.0e38; // below any score: exp(NEG - m) == 0
 
@@ -29,11 +30,11 @@ struct Params {
   scale: f32,
 }
 
-@group(0) @binding(0) var<storage, read> q: array<f32>;
-@group(0) @binding(1) var<storage, read> k: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> starts: array<u32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
 
@@ -44,15 +45,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= params.T) {
     return;
   }
-  let HS = params.HS;
+  let HS = params.HS / 4u; // in vec4s
   let NKV = params.NKV;
   let g = h / (params.NH / NKV);
-  var qr: array<f32, MAX_HS>;
-  var o: array<f32, MAX_HS>;
+  var qr: array<vec4<f32>, MAX_HS4>;
+  var o: array<vec4<f32>, MAX_HS4>;
   let qbase = (i * params.NH + h) * HS;
   for (var d = 0u; d < HS; d++) {
     qr[d] = q[qbase + d] * params.scale;
-    o[d] = 0.0;
+    o[d] = vec4<f32>(0.0);
   }
   var m = NEG;
   var l = 0.0;
@@ -65,7 +66,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let kb = ((j + c) * NKV + g) * HS;
       var s = 0.0;
       for (var d = 0u; d < HS; d++) {
-        s += qr[d] * k[kb + d];
+        s += dot(qr[d], k[kb + d]);
       }
       sc[c] = s;
       cmax = max(cmax, s);

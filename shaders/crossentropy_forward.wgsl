@@ -13,8 +13,8 @@
 override WG: u32 = 64;
 override W_DTYPE: u32 = 0u; // 0 f32, 1 bf16, 2 f16
 
-const RT: u32 = 4u;
-const RV: u32 = 8u;
+const RT: u32 = 4u; // tokens per invocation (vec4 lanes)
+const RV: u32 = 8u; // vocabulary rows per step (named registers l0..l7)
 const NEG: f32 = -3.0e38;
 
 struct Params {
@@ -70,32 +70,60 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let h3 = min(t0 + 3u, T - 1u) * C;
   var m = vec4<f32>(NEG);
   var l = vec4<f32>(0.0);
+  // Eight logits (x 4 tokens) per step in named registers: SwiftShader does not unroll loops, and
+  // a private array indexed in a loop would live in memory.
   for (var v0 = vbeg; v0 < vend; v0 += RV) {
-    var lg: array<vec4<f32>, RV>;
-    var wrow: array<u32, RV>;
-    for (var r = 0u; r < RV; r++) {
-      lg[r] = vec4<f32>(0.0);
-      wrow[r] = min(v0 + r, vend - 1u) * C;
-    }
+    let last = vend - 1u;
+    let w0 = min(v0, last) * C;
+    let w1 = min(v0 + 1u, last) * C;
+    let w2 = min(v0 + 2u, last) * C;
+    let w3 = min(v0 + 3u, last) * C;
+    let w4 = min(v0 + 4u, last) * C;
+    let w5 = min(v0 + 5u, last) * C;
+    let w6 = min(v0 + 6u, last) * C;
+    let w7 = min(v0 + 7u, last) * C;
+    var l0 = vec4<f32>(0.0);
+    var l1 = vec4<f32>(0.0);
+    var l2 = vec4<f32>(0.0);
+    var l3 = vec4<f32>(0.0);
+    var l4 = vec4<f32>(0.0);
+    var l5 = vec4<f32>(0.0);
+    var l6 = vec4<f32>(0.0);
+    var l7 = vec4<f32>(0.0);
     for (var c = 0u; c < C; c++) {
       let h = vec4<f32>(hidden[h0 + c], hidden[h1 + c], hidden[h2 + c], hidden[h3 + c]);
-      for (var r = 0u; r < RV; r++) {
-        lg[r] += h * w_at(wrow[r] + c);
-      }
+      l0 += h * w_at(w0 + c);
+      l1 += h * w_at(w1 + c);
+      l2 += h * w_at(w2 + c);
+      l3 += h * w_at(w3 + c);
+      l4 += h * w_at(w4 + c);
+      l5 += h * w_at(w5 + c);
+      l6 += h * w_at(w6 + c);
+      l7 += h * w_at(w7 + c);
     }
-    var cmax = vec4<f32>(NEG);
-    for (var r = 0u; r < RV; r++) {
-      if (v0 + r >= vend) {
-        lg[r] = vec4<f32>(NEG);
-      }
-      cmax = max(cmax, lg[r]);
+    if (v0 + RV > vend) {
+      // Past the split's end: rows were clamped; mask their logits.
+      let n = vend - v0;
+      l1 = select(vec4<f32>(NEG), l1, n > 1u);
+      l2 = select(vec4<f32>(NEG), l2, n > 2u);
+      l3 = select(vec4<f32>(NEG), l3, n > 3u);
+      l4 = select(vec4<f32>(NEG), l4, n > 4u);
+      l5 = select(vec4<f32>(NEG), l5, n > 5u);
+      l6 = select(vec4<f32>(NEG), l6, n > 6u);
+      l7 = select(vec4<f32>(NEG), l7, n > 7u);
     }
+    let cmax = max(max(max(l0, l1), max(l2, l3)), max(max(l4, l5), max(l6, l7)));
     let mnew = max(m, cmax);
-    var psum = vec4<f32>(0.0);
-    for (var r = 0u; r < RV; r++) {
-      psum += exp(lg[r] - mnew);
-    }
-    l = l * exp(m - mnew) + psum;
+    let corr = exp(m - mnew);
+    let p0 = exp(l0 - mnew);
+    let p1 = exp(l1 - mnew);
+    let p2 = exp(l2 - mnew);
+    let p3 = exp(l3 - mnew);
+    let p4 = exp(l4 - mnew);
+    let p5 = exp(l5 - mnew);
+    let p6 = exp(l6 - mnew);
+    let p7 = exp(l7 - mnew);
+    l = l * corr + ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7));
     m = mnew;
   }
   for (var a = 0u; a < RT; a++) {

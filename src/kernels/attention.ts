@@ -9,7 +9,7 @@
 //
 // Layout is token-major, as the q/k/v projections write it. `starts[t]` is the index of the first
 // token of t's packed sequence (non-decreasing; all zeros for one unpacked sequence): query i sees
-// keys starts[i] ≤ j ≤ i. NKV must divide NH; scale defaults to 1/sqrt(HS). HS ≤ 128.
+// keys starts[i] ≤ j ≤ i. NKV must divide NH; scale defaults to 1/sqrt(HS). HS ≤ 128 and a multiple of 4.
 // The backward is two dispatches (dQ + D per query row, then dK/dV per key row summing the query
 // heads of each kv head), so there are no atomics.
 import type { GpuContext, Tensor } from '../gpu/context.ts';
@@ -63,6 +63,8 @@ function checkCommon(
 ): number {
   checkDims(kernel, { T: a.T, NH: a.NH, NKV: a.NKV, HS: a.HS });
   if (a.NH % a.NKV !== 0) throw new ShapeError(kernel, `NKV = ${a.NKV} must divide NH = ${a.NH}`);
+  if (a.HS % 4 !== 0)
+    throw new ShapeError(kernel, `HS = ${a.HS} must be a multiple of 4 (vec4 loads)`);
   if (a.HS > kAttentionMaxHeadSize) {
     throw new ShapeError(
       kernel,

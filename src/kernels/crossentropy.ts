@@ -18,7 +18,7 @@
 // there are few tokens so that short batches still fill the GPU, and a merge pass combines the
 // splits. Scratch (S·T·2 + S·T·C floats for training) is allocated by the launcher, counted as
 // 'scratch', and released by the op's destroy().
-import type { GpuContext, Tensor } from '../gpu/context.ts';
+import type { GpuContext, ParamField, Tensor } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
 import { makeOp, type GpuOp } from '../gpu/op.ts';
 import forwardCode from '../../shaders/crossentropy_forward.wgsl?raw';
@@ -91,7 +91,7 @@ async function build(
   const S = cdiv(V, vchunk); // no empty split
   const label = a.label ?? (grad ? 'crossentropy_backward' : 'crossentropy_forward');
   const ml = ctx.tensor(S * T * 2 * 4, 'scratch', `${label}.ml`);
-  const acc = ctx.tensor(grad ? S * T * C * 4 : 16, 'scratch', `${label}.acc`);
+  const acc = ctx.tensor(grad ? (S * T + 1) * C * 4 : 16, 'scratch', `${label}.acc`);
   const dummy = grad ? null : ctx.tensor(16, 'scratch', `${label}.no_dhidden`);
   const overrides = { WG: kWg, W_DTYPE: kWeightDtypeCode[wd] };
   const blocks = cdiv(T, kTokensPerInvocation);
@@ -106,6 +106,7 @@ async function build(
       ['u32', C],
       ['u32', V],
       ['u32', vchunk],
+      ...(grad ? [['u32', S] as ParamField] : []),
     ],
     workgroups: [cdiv(blocks, kWg), S, 1],
     flops: (grad ? 4 : 2) * T * V * C,

@@ -51,7 +51,10 @@ function params(kernel: string, a: DropoutMask): ['u32' | 'f32', number][] {
   ];
 }
 
-export async function dropoutForward(ctx: GpuContext, a: DropoutMask & { x: Tensor; out: Tensor }): Promise<GpuOp> {
+export async function dropoutForward(
+  ctx: GpuContext,
+  a: DropoutMask & { x: Tensor; out: Tensor },
+): Promise<GpuOp> {
   const k = 'dropoutForward';
   const p = params(k, a);
   checkTensor(k, 'x', a.x, [a.n], 'f32');
@@ -68,7 +71,10 @@ export async function dropoutForward(ctx: GpuContext, a: DropoutMask & { x: Tens
   });
 }
 
-export async function dropoutBackward(ctx: GpuContext, a: DropoutMask & { dout: Tensor; dx: Tensor }): Promise<GpuOp> {
+export async function dropoutBackward(
+  ctx: GpuContext,
+  a: DropoutMask & { dout: Tensor; dx: Tensor },
+): Promise<GpuOp> {
   const k = 'dropoutBackward';
   const p = params(k, a);
   checkTensor(k, 'dout', a.dout, [a.n], 'f32');

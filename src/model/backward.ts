@@ -18,7 +18,7 @@
 //     dres += rmsnorm_backward(dln, resid.l)    → dL/dresid.l
 import type { GpuOp } from '../gpu/op.ts';
 import type { Engine } from './forward.ts';
-import { OpList } from './layers/capture.ts';
+import { OpList } from './layers/oplist.ts';
 import { linearBackward } from './layers/linear.ts';
 import * as K from './layers/ops.ts';
 
@@ -88,20 +88,18 @@ export async function createBackward(e: Engine): Promise<OpList> {
         v: buf('act.v'),
         out: buf('act.att'),
         lse: buf('act.lse'),
-        dd: buf('act.attD'),
-        seg: buf('in.seg'),
-        pos: buf('in.pos'),
+        delta: buf('act.attD'),
+        starts: buf('in.starts'),
         dq: buf('act.dqr'),
         dk: buf('act.dkr'),
         dv: buf('act.dv'),
-        rows: e.opts.rows,
-        T: e.opts.seqLen,
+        n: N,
         NH: cfg.heads,
         NKV: cfg.kvHeads,
         HS: cfg.headDim,
       }),
     );
-    const ropeArgs = { pos: buf('in.pos'), invFreq, n: N, headDim: cfg.headDim, cfg };
+    const ropeArgs = { pos: buf('in.pos'), invFreq, n: N, headDim: cfg.headDim };
     const dq = cfg.qkNorm ? buf('act.dqn') : buf('act.dq');
     const dk = cfg.qkNorm ? buf('act.dkn') : buf('act.dk');
     push(

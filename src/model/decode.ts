@@ -154,7 +154,7 @@ export async function createDecoder(
         qq = qn;
         kk = kn;
       }
-      const rope = { pos, invFreq, n: 1, headDim: cfg.headDim, cfg };
+      const rope = { pos, invFreq, n: 1, headDim: cfg.headDim };
       ops.push(await K.rope(ctx, { ...rope, x: qq, out: qr, heads: cfg.heads }));
       ops.push(await K.rope(ctx, { ...rope, x: kk, out: kr, heads: cfg.kvHeads }));
       const attnOp = (phase: number) =>

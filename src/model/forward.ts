@@ -22,7 +22,7 @@ import type { ModelConfig } from './config.ts';
 import { ropeInvFreq } from './config.ts';
 import type { DeviceModel } from './layers/load.ts';
 import { linearForward, type LinearSpec, type LoraSite } from './layers/linear.ts';
-import { OpList } from './layers/capture.ts';
+import { OpList } from './layers/oplist.ts';
 import * as K from './layers/ops.ts';
 import { kLoraModules, linearShape, loraScaling, type LoraModule, type LoraSpec } from './lora.ts';
 import { planMemory, type MemoryPlan } from './plan.ts';
@@ -34,7 +34,6 @@ export interface EngineOptions {
   lora: LoraSpec | null;
   dropout: number;
   training: boolean;
-  ceChunk?: number;
 }
 
 /** One decoder layer's ops and its linears (backward builds the mirror image from these). */
@@ -57,17 +56,14 @@ export interface Engine {
   /** LoRA sites by layer and module (A, B, dA, dB, ...). */
   sites: Partial<Record<LoraModule, LoraSite>>[];
   layers: LayerOps[];
-  /** embed → layers → final norm (one compute pass). */
+  /** embed → layers → final norm → fused lm_head cross-entropy ([loss sum, count] += into
+   * scratch.loss, and dlnf into act.dln when training), one compute pass. */
   forward: OpList;
-  /** The chunked lm_head cross-entropy: loss sum and count into scratch.loss[0..2), += [2..4). */
-  ce: K.EncoderOp;
   invFreq: Tensor;
-  /** forward + cross-entropy (and dlnf into act.dln when training). */
+  /** Records `forward` in its own compute pass. */
   recordForward(encoder: GPUCommandEncoder): void;
   destroy(): void;
 }
-
-export const kDefaultCeChunk = 256;
 
 export async function createEngine(
   ctx: GpuContext,
@@ -84,7 +80,6 @@ export async function createEngine(
     targets: opts.lora?.targets ?? [],
     weightDtype: model.weightDtype,
     dropout: opts.dropout > 0,
-    ceChunk: opts.ceChunk ?? kDefaultCeChunk,
     training: opts.training,
   });
   // Allocate everything the plan lists except the frozen weights (already on the device).
@@ -170,23 +165,19 @@ export async function createEngine(
       eps: cfg.rmsEps,
     }),
   );
-  const chunk = Math.min(opts.ceChunk ?? kDefaultCeChunk, N);
   const ce = await K.crossEntropy(ctx, {
     hidden: buf('act.lnf'),
     w: model.lmHead,
     wDtype: model.weightDtype,
     targets: buf('in.targets'),
-    loss: buf('scratch.loss'),
+    losses: buf('scratch.tok_loss'),
+    out: buf('scratch.loss'),
     dhidden: opts.training ? buf('act.dln') : null,
-    logits: buf('scratch.ce'),
-    chunkIn: buf('scratch.ce_in'),
-    chunkOut: buf('scratch.ce_out'),
-    part: buf('scratch.ce_part'),
     n: N,
     C: cfg.hidden,
     V: cfg.vocab,
-    chunk,
   });
+  forward.push(ce);
   return {
     ctx,
     model,
@@ -199,13 +190,11 @@ export async function createEngine(
     sites,
     layers,
     forward,
-    ce,
     invFreq,
     recordForward(encoder) {
       const pass = encoder.beginComputePass({ label: 'forward' });
       forward.record(pass);
       pass.end();
-      ce.record(encoder);
     },
     destroy() {
       for (const t of tensors.values()) ctx.release(t);
@@ -306,7 +295,7 @@ async function layerForward(
     q = buf('act.qn');
     k = buf('act.kn');
   }
-  const ropeArgs = { pos: buf('in.pos'), invFreq, n: N, headDim: cfg.headDim, cfg };
+  const ropeArgs = { pos: buf('in.pos'), invFreq, n: N, headDim: cfg.headDim };
   push(await K.rope(ctx, { ...ropeArgs, x: q, out: buf('act.qr'), heads: cfg.heads }));
   push(await K.rope(ctx, { ...ropeArgs, x: k, out: buf('act.kr'), heads: cfg.kvHeads }));
   push(
@@ -314,12 +303,10 @@ async function layerForward(
       q: buf('act.qr'),
       k: buf('act.kr'),
       v: buf('act.v'),
-      seg: buf('in.seg'),
-      pos: buf('in.pos'),
+      starts: buf('in.starts'),
       out: buf('act.att'),
       lse: buf('act.lse'),
-      rows: opts.rows,
-      T: opts.seqLen,
+      n: N,
       NH: cfg.heads,
       NKV: cfg.kvHeads,
       HS: cfg.headDim,

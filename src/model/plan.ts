@@ -12,12 +12,13 @@
 //   activations  checkpoints: the residual stream entering each layer and leaving the last (L+1)·N·C;
 //                one layer's recompute working set (forward intermediates and backward gradients,
 //                reused by every layer); the token inputs
-//   scratch      the fused cross-entropy's per-chunk logits tile, dropout scratch, loss outputs
+//   scratch      the fused cross-entropy's split scratch, dropout scratch, loss outputs
 import type { MemoryCategory } from '../gpu/memory.ts';
 import { kMemoryCategories } from '../gpu/memory.ts';
 import type { ModelConfig } from './config.ts';
 import { linearShape, type LoraModule } from './lora.ts';
 import { modelParams } from './params.ts';
+import { crossentropySplits } from '../kernels/crossentropy.ts';
 
 export type WeightDtype = 'f32' | 'bf16' | 'f16';
 
@@ -33,8 +34,6 @@ export interface PlanInput {
   weightDtype: WeightDtype;
   /** LoRA dropout > 0 needs a scratch for the dropped input. */
   dropout: boolean;
-  /** Token rows per fused cross-entropy chunk (its scratch is chunk × V f32). */
-  ceChunk: number;
   /** Plan training buffers (grads, optimizer, backward working set); false = inference only. */
   training: boolean;
 }
@@ -66,12 +65,9 @@ export function isMatrixWeight(name: string): boolean {
   return /(_proj|embed_tokens|lm_head)\.weight$/.test(name);
 }
 
-/**
- * Vocabulary slices of the cross-entropy's dHidden reduction: enough (rows × C × S) parallel sums
- * to fill a GPU (~64k) when a chunk has few rows, 1 when it has many.
- */
-export function ceSplit(chunk: number, C: number): number {
-  return Math.max(1, Math.min(256, Math.ceil(65536 / (chunk * C))));
+/** Vocabulary splits the fused cross-entropy launcher uses for N tokens (its scratch scales with it). */
+export function ceSplits(N: number, V: number): number {
+  return Math.ceil(V / Math.ceil(V / crossentropySplits(N, V)));
 }
 
 export function planMemory(p: PlanInput): MemoryPlan {
@@ -116,7 +112,7 @@ export function planMemory(p: PlanInput): MemoryPlan {
   }
 
   // Token inputs.
-  for (const name of ['ids', 'pos', 'seg', 'targets']) add(`in.${name}`, f32(N), 'activations');
+  for (const name of ['ids', 'pos', 'starts', 'targets']) add(`in.${name}`, f32(N), 'activations');
 
   // Checkpointed residual stream: the input of every layer and the output of the last.
   const nResid = p.training ? cfg.layers + 1 : 2;
@@ -176,14 +172,14 @@ export function planMemory(p: PlanInput): MemoryPlan {
     add('scratch.xd', f32(N * maxIn), 'scratch');
     add('scratch.dxd', f32(N * maxIn), 'scratch');
   }
-  const chunk = Math.min(p.ceChunk, N);
-  add('scratch.ce', f32(chunk * cfg.vocab), 'scratch');
-  add('scratch.ce_in', f32(chunk * C), 'scratch');
-  add('scratch.ce_out', f32(chunk * C), 'scratch');
-  add('scratch.ce_part', f32(ceSplit(chunk, C) * chunk * C), 'scratch');
-  // [0] loss sum, [1] count of this micro-batch, [2], [3] running totals; per-token losses at 16.
-  add('scratch.loss', f32(16 + N), 'scratch');
-
+  // The fused cross-entropy: per-token losses, running [loss sum, count], and the scratch its
+  // launcher allocates (per vocabulary split: max/sum per token, and the dHidden partials).
+  add('scratch.tok_loss', f32(N), 'scratch');
+  add('scratch.loss', f32(4), 'scratch');
+  const S = ceSplits(N, cfg.vocab);
+  add('ce.ml', f32(S * N * 2), 'scratch');
+  add('ce.acc', p.training ? f32((S * N + 1) * C) : 16, 'scratch');
+  if (!p.training) add('ce.no_dhidden', 16, 'scratch');
   const byCategory = Object.fromEntries(kMemoryCategories.map((c) => [c, 0])) as Record<
     MemoryCategory,
     number

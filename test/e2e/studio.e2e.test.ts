@@ -3,61 +3,19 @@
 // steps and watch the chart fill and the loss fall, compare base and tuned generations, download
 // the adapter and check the files (safetensors keys and shapes, adapter_config.json fields).
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors } from '../../src/model/safetensors.ts';
-import { makeTinyModel } from '../fixtures/tiny-models.ts';
-import { kRepoRoot, launchBrowser, startServer, type TestServer } from '../helpers/browser.ts';
+import { launchBrowser, startServer, type TestServer } from '../helpers/browser.ts';
+import {
+  loadDataset,
+  loadModel,
+  setSmallRun,
+  tinyModelFiles,
+  trainStatus,
+} from './studio-helpers.ts';
 
-const kDataset = resolve(kRepoRoot, 'test/fixtures/data/e2e-train.jsonl');
 const kSteps = 30;
-
-/** The files a user would pick from the model folder. */
-export async function tinyModelFiles(): Promise<string[]> {
-  const dir = await makeTinyModel('mistral');
-  return ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) =>
-    join(dir, f),
-  );
-}
-
-/** Loads the tiny model through `model-input` + `model-load` and the dataset through `dataset-input`. */
-export async function loadModelAndData(page: Page, files: string[]): Promise<void> {
-  await page.setInputFiles('[data-testid="model-input"]', files);
-  const load = page.locator('[data-testid="model-load"]');
-  await expect.poll(() => load.isEnabled(), { timeout: 60_000 }).toBe(true);
-  await load.click();
-  await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', {
-    timeout: 120_000,
-  });
-  await page.click('[data-testid="step-dataset"]');
-  await page.setInputFiles('[data-testid="dataset-input"]', kDataset);
-  await page.waitForSelector('[data-testid="dataset-summary"]', { timeout: 60_000 });
-}
-
-/** A short, learnable run: short rows, no accumulation, a high learning rate. */
-export async function setSmallRun(page: Page, steps: number, checkpointEvery: number) {
-  await page.click('[data-testid="step-train"]');
-  const fill = (field: string, value: string) =>
-    page.fill(`[data-testid="train-${field}"]`, value);
-  await fill('maxLength', '64');
-  await fill('effectiveBatch', '1');
-  await fill('maxSteps', String(steps));
-  await fill('lr', '0.01');
-  await fill('warmupRatio', '0');
-  await fill('r', '8');
-  await fill('alpha', '16');
-  await fill('checkpointEvery', String(checkpointEvery));
-}
-
-export async function status(page: Page) {
-  return page.$eval('[data-testid="train-status"]', (el) => ({
-    state: (el as HTMLElement).dataset.state ?? '',
-    step: Number((el as HTMLElement).dataset.step),
-    total: Number((el as HTMLElement).dataset.total),
-    text: el.textContent ?? '',
-  }));
-}
 
 describe('the studio in the browser', () => {
   let srv: TestServer;
@@ -84,7 +42,8 @@ describe('the studio in the browser', () => {
   });
 
   it('loads a local model, trains with a live chart, and the loss falls', async () => {
-    await loadModelAndData(page, await tinyModelFiles());
+    await loadModel(page, await tinyModelFiles());
+    await loadDataset(page);
     await setSmallRun(page, kSteps, 10);
     const start = page.locator('[data-testid="train-start"]');
     await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
@@ -97,12 +56,12 @@ describe('the studio in the browser', () => {
       undefined,
       { timeout: 120_000 },
     );
-    const mid = await status(page);
+    const mid = await trainStatus(page);
     expect(mid.text).toMatch(/Step \d+ \/ 30/);
     await page.waitForSelector('[data-testid="train-status"][data-state="done"]', {
       timeout: 400_000,
     });
-    const end = await status(page);
+    const end = await trainStatus(page);
     expect(end.step).toBe(kSteps);
     expect(end.text).toContain(`Step ${kSteps} / ${kSteps}`);
     const chart = await page.$eval('[data-testid="loss-chart"]', (el) => ({
@@ -124,9 +83,12 @@ describe('the studio in the browser', () => {
     await page.fill('[data-testid="generate-prompt"]', 'What is the capital of France?');
     await page.fill('[data-testid="generate-max-tokens"]', '8');
     await page.click('[data-testid="generate-run"]');
-    await page.waitForSelector('[data-testid="generate-tuned-output"][data-status="done"]', {
-      timeout: 180_000,
-    });
+    await page.waitForSelector(
+      '[data-testid="generate-tuned-output"]:is([data-status="done"], [data-status="failed"])',
+      { timeout: 180_000 },
+    );
+    const failed = await page.$('[data-testid="generate-error"]');
+    expect(failed ? await failed.textContent() : '').toBe('');
     const base = await page.textContent('[data-testid="generate-base-output"]');
     const tuned = await page.textContent('[data-testid="generate-tuned-output"]');
     console.log(`base: ${JSON.stringify(base)}\ntuned: ${JSON.stringify(tuned)}`);

@@ -24,8 +24,16 @@ describe('adamw gpu', () => {
       const tclip = upload(ctx, [3, 0.5], 'clip');
       const tg = upload(ctx, new Float32Array(n), 'grad');
       const op = await adamwStep(ctx, { param: tp, grad: tg, m: tm, v: tv, clip: tclip, n, ...h });
-      let e32 = { param: Float64Array.from(p0), m: new Float64Array(n), v: new Float64Array(n) };
-      let e64 = { param: Float64Array.from(p0), m: new Float64Array(n), v: new Float64Array(n) };
+      let e32: ReturnType<typeof adamwRef> = {
+        param: Float64Array.from(p0),
+        m: new Float64Array(n),
+        v: new Float64Array(n),
+      };
+      let e64: ReturnType<typeof adamwRef> = {
+        param: Float64Array.from(p0),
+        m: new Float64Array(n),
+        v: new Float64Array(n),
+      };
       for (let step = 1; step <= 4; step++) {
         const g = randn(n, 100 * step + n, step === 2 ? 1e-4 : 1);
         ctx.write(tg, g);

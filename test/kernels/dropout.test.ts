@@ -45,7 +45,12 @@ describe('dropout gpu', () => {
       const keep = dropoutMaskRef(n, p, seed, stream);
       const out = await read(ctx, tout, n);
       allclose(out, dropoutRef(x, keep, p), { atol: 0, rtol: 0 }, 'forward');
-      allclose(await read(ctx, tdx, n), dropoutRef(dout, keep, p), { atol: 0, rtol: 0 }, 'backward uses the same mask');
+      allclose(
+        await read(ctx, tdx, n),
+        dropoutRef(dout, keep, p),
+        { atol: 0, rtol: 0 },
+        'backward uses the same mask',
+      );
       const kept = keep.reduce((s, k) => s + k, 0);
       if (n > 1000) {
         const sd = Math.sqrt(n * p * (1 - p));
@@ -55,7 +60,8 @@ describe('dropout gpu', () => {
         let both = 0;
         for (let i = 0; i < n; i++) if ((out[i] !== 0) === (other[i] !== 0)) both++;
         const expected = n * ((1 - p) ** 2 + p ** 2);
-        if (p > 0) expect(Math.abs(both - expected)).toBeLessThanOrEqual(5 * Math.sqrt(n * 0.25) + 1);
+        if (p > 0)
+          expect(Math.abs(both - expected)).toBeLessThanOrEqual(5 * Math.sqrt(n * 0.25) + 1);
       }
       releaseAll(ctx, [tx, td, tout, tdx, tother]);
     });

@@ -13,7 +13,6 @@ const plan = (name: string, seqLen: number) =>
     targets: resolveTargets('all-linear'),
     weightDtype: 'bf16',
     dropout: true,
-    ceChunk: 256,
     training: true,
   });
 

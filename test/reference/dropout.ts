@@ -28,5 +28,7 @@ export function dropoutMaskRef(n: number, p: number, seed: number, stream: numbe
 
 export function dropoutRef(x: ArrayLike<number>, keep: Uint8Array, p: number): Float64Array {
   const scale = Math.fround(1 / (1 - p));
-  return Float64Array.from({ length: x.length }, (_, i) => (keep[i] ? Math.fround(x[i] * scale) : 0));
+  return Float64Array.from({ length: x.length }, (_, i) =>
+    keep[i] ? Math.fround(x[i] * scale) : 0,
+  );
 }

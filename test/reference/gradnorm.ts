@@ -1,5 +1,8 @@
 // Float64 reference for the global gradient norm and torch's clip coefficient.
-export function gradnormRef(grads: ArrayLike<number>[], maxNorm: number): { norm: number; coef: number } {
+export function gradnormRef(
+  grads: ArrayLike<number>[],
+  maxNorm: number,
+): { norm: number; coef: number } {
   let s = 0;
   for (const g of grads) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
   const norm = Math.sqrt(s);

@@ -70,7 +70,7 @@ export function writeLora(ctx: GpuContext, e: Engine, w: LoraWeights): void {
 export function writeBatch(ctx: GpuContext, e: Engine, b: PackedBatch): void {
   ctx.write(e.buf('in.ids'), b.inputIds);
   ctx.write(e.buf('in.pos'), b.positions);
-  ctx.write(e.buf('in.seg'), b.segments);
+  ctx.write(e.buf('in.starts'), b.starts);
   ctx.write(e.buf('in.targets'), b.targets);
 }
 

@@ -1,12 +1,15 @@
-// The kernel adapters the model composes: each returns a prepared GpuOp with the engine's
-// argument names, whatever the launcher convention of the kernel behind it (prepared ops are used
-// as they are; pass-style launchers are captured once, see capture.ts).
+// The kernel adapters the model composes: each returns a prepared GpuOp (built once, recorded every
+// step) with the engine's argument names, mapped onto the kernel library (src/kernels).
 import type { GpuContext, Tensor } from '../../gpu/context.ts';
 import type { GpuOp } from '../../gpu/op.ts';
+import { attentionBackward as attnBackwardK, attentionForward } from '../../kernels/attention.ts';
+import { crossentropyBackward, crossentropyForward } from '../../kernels/crossentropy.ts';
+import { embeddingForward } from '../../kernels/embedding.ts';
+import { copy, scaleAdd } from '../../kernels/residual.ts';
 import { rmsnormBackward as rmsnormBackwardK, rmsnormForward } from '../../kernels/rmsnorm.ts';
-import type { ModelConfig } from '../config.ts';
+import { ropeBackward as ropeBackwardK, ropeForward } from '../../kernels/rope.ts';
+import { swigluBackward as swigluBackwardK, swigluForward } from '../../kernels/swiglu.ts';
 import type { WeightDtype } from '../plan.ts';
-import * as I from './interim.ts';
 
 export function rmsnorm(
   ctx: GpuContext,
@@ -60,7 +63,15 @@ export function embedding(
     dtype: WeightDtype;
   },
 ): Promise<GpuOp> {
-  return I.embeddingOp(ctx, a);
+  return embeddingForward(ctx, {
+    ids: a.ids,
+    weight: a.table,
+    out: a.out,
+    T: a.n,
+    C: a.C,
+    V: a.V,
+    wDtype: a.dtype,
+  });
 }
 
 export interface RopeArgs {
@@ -69,25 +80,39 @@ export interface RopeArgs {
   n: number;
   heads: number;
   headDim: number;
-  cfg: ModelConfig;
 }
 
 export function rope(ctx: GpuContext, a: RopeArgs & { x: Tensor; out: Tensor }): Promise<GpuOp> {
-  return I.ropeOp(ctx, { ...a, backward: false });
+  return ropeForward(ctx, {
+    T: a.n,
+    NH: a.heads,
+    HS: a.headDim,
+    pos: a.pos,
+    invFreq: a.invFreq,
+    x: a.x,
+    out: a.out,
+  });
 }
 
 export function ropeBackward(
   ctx: GpuContext,
   a: RopeArgs & { dout: Tensor; dx: Tensor },
 ): Promise<GpuOp> {
-  return I.ropeOp(ctx, { ...a, x: a.dout, out: a.dx, backward: true });
+  return ropeBackwardK(ctx, {
+    T: a.n,
+    NH: a.heads,
+    HS: a.headDim,
+    pos: a.pos,
+    invFreq: a.invFreq,
+    dout: a.dout,
+    dx: a.dx,
+  });
 }
 
+/** `starts[t]`: flat index of the first token of t's example (block-diagonal causal masking). */
 export interface AttnDims {
-  seg: Tensor;
-  pos: Tensor;
-  rows: number;
-  T: number;
+  starts: Tensor;
+  n: number;
   NH: number;
   NKV: number;
   HS: number;
@@ -97,7 +122,18 @@ export function attention(
   ctx: GpuContext,
   a: AttnDims & { q: Tensor; k: Tensor; v: Tensor; out: Tensor; lse: Tensor },
 ): Promise<GpuOp> {
-  return I.attentionOp(ctx, { ...a, n: a.rows * a.T });
+  return attentionForward(ctx, {
+    T: a.n,
+    NH: a.NH,
+    NKV: a.NKV,
+    HS: a.HS,
+    q: a.q,
+    k: a.k,
+    v: a.v,
+    starts: a.starts,
+    out: a.out,
+    lse: a.lse,
+  });
 }
 
 export function attentionBackward(
@@ -109,27 +145,43 @@ export function attentionBackward(
     v: Tensor;
     out: Tensor;
     lse: Tensor;
-    dd: Tensor;
+    delta: Tensor;
     dq: Tensor;
     dk: Tensor;
     dv: Tensor;
   },
 ): Promise<GpuOp> {
-  return I.attentionBackwardOp(ctx, { ...a, n: a.rows * a.T });
+  return attnBackwardK(ctx, {
+    T: a.n,
+    NH: a.NH,
+    NKV: a.NKV,
+    HS: a.HS,
+    q: a.q,
+    k: a.k,
+    v: a.v,
+    starts: a.starts,
+    out: a.out,
+    lse: a.lse,
+    dout: a.dout,
+    dq: a.dq,
+    dk: a.dk,
+    dv: a.dv,
+    delta: a.delta,
+  });
 }
 
 export function swiglu(
   ctx: GpuContext,
   a: { g: Tensor; u: Tensor; out: Tensor; n: number },
 ): Promise<GpuOp> {
-  return I.swigluOp(ctx, a);
+  return swigluForward(ctx, { gate: a.g, up: a.u, out: a.out, n: a.n });
 }
 
 export function swigluBackward(
   ctx: GpuContext,
   a: { dout: Tensor; g: Tensor; u: Tensor; dg: Tensor; du: Tensor; n: number },
 ): Promise<GpuOp> {
-  return I.swigluBackwardOp(ctx, a);
+  return swigluBackwardK(ctx, { dout: a.dout, gate: a.g, up: a.u, dgate: a.dg, dup: a.du, n: a.n });
 }
 
 /** dst += src. */
@@ -137,7 +189,7 @@ export function addInto(
   ctx: GpuContext,
   a: { dst: Tensor; src: Tensor; n: number },
 ): Promise<GpuOp> {
-  return I.addOp(ctx, a);
+  return scaleAdd(ctx, { x: a.src, y: a.dst, n: a.n });
 }
 
 /** dst = src (a copy inside a compute pass). */
@@ -145,8 +197,42 @@ export function copyInto(
   ctx: GpuContext,
   a: { dst: Tensor; src: Tensor; n: number },
 ): Promise<GpuOp> {
-  return I.copyOp(ctx, a);
+  return copy(ctx, { x: a.src, y: a.dst, n: a.n });
 }
 
-export const crossEntropy = I.crossEntropyOp;
-export type EncoderOp = I.EncoderOp;
+/**
+ * Fused lm_head cross-entropy over the micro-batch: `out` [loss sum, count] += (running totals of
+ * the step), per-token losses into `losses`, and with `dhidden` the gradient of the loss SUM
+ * (scale 1: the optimizer divides by the step's trained tokens).
+ */
+export function crossEntropy(
+  ctx: GpuContext,
+  a: {
+    hidden: Tensor;
+    w: Tensor;
+    wDtype: WeightDtype;
+    targets: Tensor;
+    losses: Tensor;
+    out: Tensor;
+    dhidden: Tensor | null;
+    n: number;
+    C: number;
+    V: number;
+  },
+): Promise<GpuOp> {
+  const args = {
+    hidden: a.hidden,
+    weight: a.w,
+    labels: a.targets,
+    losses: a.losses,
+    out: a.out,
+    T: a.n,
+    C: a.C,
+    V: a.V,
+    wDtype: a.wDtype,
+    accumulate: true,
+  };
+  return a.dhidden
+    ? crossentropyBackward(ctx, { ...args, dhidden: a.dhidden, scale: 1 })
+    : crossentropyForward(ctx, args);
+}

