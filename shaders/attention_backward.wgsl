@@ -48,6 +48,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var vr: array<vec4<f32>, MAX_HS4>;
   var dkr: array<vec4<f32>, MAX_HS4>;
   var dvr: array<vec4<f32>, MAX_HS4>;
+  var qc: array<vec4<f32>, MAX_HS4>;
+  var dc: array<vec4<f32>, MAX_HS4>;
   let kbase = (j * params.NKV + g) * HS;
   for (var d = 0u; d < HS; d++) {
     kr[d] = k[kbase + d] * params.scale; // s = q . (scale k), dk = scale * sum ds q
@@ -65,14 +67,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       var s = 0.0;
       var dp = 0.0;
       for (var d = 0u; d < HS; d++) {
-        s += dot(q[qb + d], kr[d]);
-        dp += dot(dout[qb + d], vr[d]);
+        let qd = q[qb + d];
+        let dd = dout[qb + d];
+        qc[d] = qd; // the second loop reads registers, not storage again
+        dc[d] = dd;
+        s += dot(qd, kr[d]);
+        dp += dot(dd, vr[d]);
       }
       let p = exp(s - lse[i * NH + h]);
       let ds = p * (dp - delta[i * NH + h]);
       for (var d = 0u; d < HS; d++) {
-        dvr[d] += p * dout[qb + d];
-        dkr[d] += ds * q[qb + d];
+        dvr[d] += p * dc[d];
+        dkr[d] += ds * qc[d];
       }
     }
   }

@@ -46,6 +46,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var qr: array<vec4<f32>, MAX_HS4>;
   var dor: array<vec4<f32>, MAX_HS4>;
   var dqr: array<vec4<f32>, MAX_HS4>;
+  var kc: array<vec4<f32>, MAX_HS4>;
   let base = (i * params.NH + h) * HS;
   var D = 0.0;
   for (var d = 0u; d < HS; d++) {
@@ -60,12 +61,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var s = 0.0;
     var dp = 0.0;
     for (var d = 0u; d < HS; d++) {
-      s += dot(qr[d], k[kb + d]);
+      let kd = k[kb + d];
+      kc[d] = kd; // the second loop reads registers, not storage again
+      s += dot(qr[d], kd);
       dp += dot(dor[d], v[kb + d]);
     }
     let ds = exp(s - L) * (dp - D);
     for (var d = 0u; d < HS; d++) {
-      dqr[d] += ds * k[kb + d];
+      dqr[d] += ds * kc[d];
     }
   }
   for (var d = 0u; d < HS; d++) {

@@ -82,10 +82,11 @@ export async function createEngine(
     dropout: opts.dropout > 0,
     training: opts.training,
   });
-  // Allocate everything the plan lists except the frozen weights (already on the device).
+  // Allocate everything the plan lists except the frozen weights (already on the device) and the
+  // cross-entropy scratch (its launcher allocates exactly what the plan counts as `ce.*`).
   const tensors = new Map<string, Tensor>();
   for (const b of plan.buffers) {
-    if (b.category === 'weights') continue;
+    if (model.weights.has(b.name) || b.name.startsWith('ce.')) continue;
     tensors.set(b.name, ctx.tensor(b.bytes, b.category, b.name));
   }
   const buf = (name: string): Tensor => {
@@ -93,8 +94,9 @@ export async function createEngine(
     if (!t) throw new Error(`engine: no buffer "${name}" in the plan`);
     return t;
   };
-  const state = ctx.tensor(16, 'scratch', 'step.state');
-  const invFreq = ctx.tensorFrom(new Float32Array(ropeInvFreq(cfg)), 'weights', 'rope.inv_freq');
+  const state = buf('step.state');
+  const invFreq = buf('rope.inv_freq');
+  ctx.write(invFreq, new Float32Array(ropeInvFreq(cfg)));
 
   // LoRA sites.
   const sites: Partial<Record<LoraModule, LoraSite>>[] = [];
@@ -197,9 +199,8 @@ export async function createEngine(
       pass.end();
     },
     destroy() {
+      forward.destroy();
       for (const t of tensors.values()) ctx.release(t);
-      ctx.release(state);
-      ctx.release(invFreq);
     },
   };
 }

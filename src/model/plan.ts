@@ -89,6 +89,8 @@ export function planMemory(p: PlanInput): MemoryPlan {
     add(w.name, isMatrixWeight(w.name) ? weightBytes(p.weightDtype, count) : f32(count), 'weights');
   }
 
+  add('rope.inv_freq', f32(cfg.headDim / 2), 'weights');
+
   // LoRA parameters, gradients, optimizer state.
   let loraParams = 0;
   for (let l = 0; l < cfg.layers; l++) {
@@ -111,7 +113,8 @@ export function planMemory(p: PlanInput): MemoryPlan {
     add('adam.norm', f32(1024), 'optimizer');
   }
 
-  // Token inputs.
+  // Token inputs and the step state (micro-batch seed, dropout on/off).
+  add('step.state', 16, 'scratch');
   for (const name of ['ids', 'pos', 'starts', 'targets']) add(`in.${name}`, f32(N), 'activations');
 
   // Checkpointed residual stream: the input of every layer and the output of the last.

@@ -69,6 +69,8 @@ export interface Trainer {
   readonly trainExamples: number;
   readonly evalExamples: number;
   readonly plan: MemoryPlan;
+  /** FLOPs of one micro-batch's forward + recompute + backward, from the kernels' own counts. */
+  readonly flopsPerMicroBatch: number;
   readonly model: DeviceModel;
   readonly ctx: GpuContext;
   /** Trains until the end, or until pause()/stop(); call again after pause() to continue. */
@@ -421,6 +423,7 @@ export async function createTrainer(
     trainExamples: trainSet.length,
     evalExamples: evalSet.length,
     plan: engine.plan,
+    flopsPerMicroBatch: engine.forward.flops + backward.flops,
     model,
     ctx,
     async run() {
@@ -492,6 +495,7 @@ export async function createTrainer(
     },
     destroy() {
       opt.destroy();
+      backward.destroy(new Set(engine.forward.ops));
       engine.destroy();
       for (const s of staging) s.destroy();
       if (ownsModel) model.destroy();

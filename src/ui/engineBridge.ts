@@ -89,7 +89,7 @@ function handle(msg: EngineEvent): void {
     case 'run-started':
       pendingSteps = [];
       pendingEvals = [];
-      return s.runStarted(msg.info, msg.history);
+      return s.runStarted(msg.info, msg.history, msg.settings);
     case 'run-step':
       pendingSteps.push(msg.metrics);
       return schedule();

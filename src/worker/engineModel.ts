@@ -196,7 +196,6 @@ export function estimateMemory(
     targets: resolveTargets(knobs.targets),
     weightDtype: weightDtypeOf(cfg),
     dropout: knobs.dropout > 0,
-    ceChunk: 256,
     training: true,
   });
   const largest = plan.buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a), plan.buffers[0]);

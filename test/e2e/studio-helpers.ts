@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { expect } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { modelParams } from '../../src/model/params.ts';
 import { serializeSafetensors } from '../../src/model/safetensors.ts';
@@ -57,9 +56,7 @@ export async function tinyModelFiles(): Promise<string[]> {
 export async function loadModel(page: Page, files: string[]): Promise<void> {
   await page.click('[data-testid="step-model"]');
   await page.setInputFiles('[data-testid="model-input"]', files);
-  const load = page.locator('[data-testid="model-load"]');
-  await expect.poll(() => load.isEnabled(), { timeout: 60_000 }).toBe(true);
-  await load.click();
+  await page.click('[data-testid="model-load"]:not([disabled])', { timeout: 60_000 });
   await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', {
     timeout: 120_000,
   });

@@ -1,8 +1,8 @@
-// The model forward against the independent float64 PyTorch reference: the loss of every family's
-// tiny model within 1e-3 relative, on a plain and a packed batch, with a non-zero LoRA B.
+// The model forward (inference engine) against the independent float64 PyTorch reference: the loss
+// of tiny models (f32, bf16, sharded) within 1e-3 relative, on a plain and a packed batch, with a non-zero LoRA B.
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/model/forward.ts';
-import { kTinyFamilies } from '../fixtures/tiny-models.ts';
+import type { TinyFamily, TinyModelOptions } from '../fixtures/tiny-models.ts';
 import { makeBatch } from '../../src/train/packing.ts';
 import type { TokenizedExample } from '../../src/data/types.ts';
 import { requireTorch, runTorchReference } from '../reference/torch.ts';
@@ -34,9 +34,15 @@ const ctx = await testContext();
 const hasTorch = ctx ? requireTorch('forward vs torch') : false;
 
 describe.skipIf(!ctx)('forward', () => {
-  for (const family of kTinyFamilies) {
-    it(`${family}: loss matches the PyTorch reference (plain and packed)`, async () => {
-      const { dir, model } = await tinyModel(ctx!, family);
+  // The inference engine (no gradients); bf16 weights and a sharded checkpoint on the way.
+  const cases: [TinyFamily, TinyModelOptions][] = [
+    ['llama', {}],
+    ['llama3-rope', { dtype: 'bf16' }],
+    ['mistral', { sharded: true }],
+  ];
+  for (const [family, opts] of cases) {
+    it(`${family} ${JSON.stringify(opts)}: loss matches the PyTorch reference (plain and packed)`, async () => {
+      const { dir, model } = await tinyModel(ctx!, family, opts);
       const lora = randomLora(model);
       const exs = [example(1, 7, 11), example(2, 5, 12), example(3, 12, 13)];
       // Row 0: examples 0 and 1 packed; row 1: example 2.

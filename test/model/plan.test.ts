@@ -35,3 +35,33 @@ describe('plan', () => {
     expect(p.total).toBeLessThan(4e9);
   });
 });
+
+describe('plan vs reality', async () => {
+  const { testContext, smallVocabModel } = await import('../train/engine-helpers.ts');
+  const { createEngine } = await import('../../src/model/forward.ts');
+  const { createBackward } = await import('../../src/model/backward.ts');
+  const ctx = await testContext();
+  it.skipIf(!ctx)('the engine allocates exactly what the plan lists', async () => {
+    const { model } = await smallVocabModel(ctx!, 'qwen3', 1000);
+    const before = ctx!.memory.snapshot().current;
+    const spec = { r: 8, alpha: 16, useRslora: false, targets: resolveTargets('all-linear') };
+    for (const training of [true, false]) {
+      const e = await createEngine(ctx!, model, {
+        rows: 2,
+        seqLen: 24,
+        lora: spec,
+        dropout: 0.1,
+        training,
+      });
+      const bw = training ? await createBackward(e) : null;
+      const now = ctx!.memory.snapshot().current;
+      for (const c of ['lora', 'grads', 'optimizer', 'activations', 'scratch'] as const) {
+        expect(now[c] - before[c], `${c} (training ${training})`).toBe(e.plan.byCategory[c]);
+      }
+      bw?.destroy(new Set(e.forward.ops));
+      e.destroy();
+      expect(ctx!.memory.snapshot().current.scratch).toBe(before.scratch);
+    }
+    model.destroy();
+  });
+});

@@ -11,6 +11,11 @@ export class OpList {
   record(pass: GPUComputePassEncoder): void {
     for (const op of this.ops) op.record(pass);
   }
+  /** Frees the ops' own objects (params buffers, launcher scratch), skipping `except`. */
+  destroy(except: ReadonlySet<GpuOp> = new Set()): void {
+    for (const op of new Set(this.ops)) if (!except.has(op)) op.destroy();
+    this.ops.length = 0;
+  }
   get flops(): number {
     return this.ops.reduce((s, o) => s + o.flops, 0);
   }

@@ -103,7 +103,7 @@ export interface TrainSlice {
   setTrainSettings: (patch: Partial<TrainSettings>) => void;
   resetTrainSettings: () => void;
   runPreparing: (message: string) => void;
-  runStarted: (info: RunInfo, history: SavedRun['history']) => void;
+  runStarted: (info: RunInfo, history: SavedRun['history'], settings: TrainSettings) => void;
   runSteps: (steps: StepMetrics[]) => void;
   runEval: (step: number, evalLoss: number) => void;
   runNote: (message: string) => void;
@@ -190,8 +190,9 @@ export const createTrainSlice: StateCreator<StudioState, [], [], TrainSlice> = (
     setTrainSettings: (p) => patchTrain((t) => ({ settings: { ...t.settings, ...p } })),
     resetTrainSettings: () => patchTrain({ settings: kDefaultTrainSettings }),
     runPreparing: (message) => patchTrain({ state: 'loading', message }),
-    runStarted: (info, history) =>
+    runStarted: (info, history, settings) =>
       patchTrain({
+        settings,
         state: 'running',
         message: '',
         info,

@@ -22,7 +22,15 @@ function Output({ which, title, hint }: { which: 'base' | 'tuned'; title: string
         data-status={status}
         aria-live="polite"
       >
-        {text || <span className="subtle">{status === 'running' ? '…' : 'No answer yet.'}</span>}
+        {text || (
+          <span className="subtle">
+            {status === 'running'
+              ? '…'
+              : status === 'done'
+                ? '(empty: the model ended its turn at once)'
+                : 'No answer yet.'}
+          </span>
+        )}
       </div>
     </div>
   );
@@ -66,6 +74,7 @@ export function TryPanel() {
       )}
       <div className="card">
         <form
+          noValidate
           className="card-body try-form"
           onSubmit={(e) => {
             e.preventDefault();
@@ -119,7 +128,7 @@ export function TryPanel() {
                 className="input num"
                 type="number"
                 data-testid="generate-max-tokens"
-                step={8}
+                step={1}
                 min={1}
                 max={256}
                 value={sampling.maxNewTokens}

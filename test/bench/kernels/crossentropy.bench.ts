@@ -75,9 +75,18 @@ interface Result {
 const results: Record<string, Result> = {};
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
+interface Tensors {
+  hidden: Tensor;
+  weight: Tensor;
+  labels: Tensor;
+  losses: Tensor;
+  out: Tensor;
+  dhidden: Tensor;
+}
+
 async function measure(
   name: string,
-  build: (ctx: GpuContext, t: Record<string, Tensor>) => Promise<GpuOp[]>,
+  build: (ctx: GpuContext, t: Tensors) => Promise<GpuOp[]>,
 ): Promise<void> {
   const ctx = new GpuContext(acquired!.device, acquired!.info); // fresh memory tracker
   const f32 = (

@@ -1,0 +1,213 @@
+// `sft-studio bench [--max-length L] [--steps N] [--layers L]`: training throughput of the real
+// engine on a SmolLM2-135M-shaped model with random bf16 weights (LoRA r16 on all linear layers,
+// dropout 0.05, packed rows of L tokens, default 512): tokens/s, model FLOPs utilisation against
+// the adapter's measured ALU peak (a pure-FMA probe), and device memory by category, planned and
+// peak. Also prints the planner's memory for Qwen2.5-0.5B and Llama-3.2-1B at 2048 tokens.
+import type { GpuContext, Tensor } from '../gpu/context.ts';
+import { makeOp } from '../gpu/op.ts';
+import { kMemoryCategories, type MemorySnapshot } from '../gpu/memory.ts';
+import { parseModelConfig, type ModelConfig } from '../model/config.ts';
+import type { DeviceModel } from '../model/layers/load.ts';
+import { resolveTargets } from '../model/lora.ts';
+import { modelParams } from '../model/params.ts';
+import { formatPlan, isMatrixWeight, kReferenceConfigs, planMemory } from '../model/plan.ts';
+import type { StepEvent } from '../train/events.ts';
+import { createTrainer } from '../train/trainer.ts';
+import type { TokenizedExample } from '../data/types.ts';
+import { parseFlags, usage, type FlagSpec } from './args.ts';
+import { describeAdapter, nodeContext } from './device.ts';
+import aluCode from '../../shaders/alu_probe_forward.wgsl?raw';
+
+const kSpec = {
+  'max-length': { type: 'int', metavar: 'L', help: 'tokens per row (default 512; try 2048)' },
+  steps: { type: 'int', metavar: 'N', help: 'optimizer steps, the first one untimed (default 2)' },
+  layers: { type: 'int', metavar: 'L', help: 'decoder layers (default 30, as SmolLM2-135M)' },
+  help: { type: 'boolean', help: 'show this help' },
+} satisfies FlagSpec;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log(usage('bench', 'Benchmark a LoRA training step on this machine.', kSpec));
+    return 0;
+  }
+  const { flags: f } = parseFlags('bench', kSpec, argv);
+  const T = f['max-length'] ?? 512;
+  const steps = Math.max(2, f.steps ?? 2);
+  const targets = resolveTargets('all-linear');
+  const say = (s: string) => console.log(s);
+
+  say('Planned device memory (LoRA r16 all-linear, bf16 weights, micro-batch 1, dropout 0.05):');
+  for (const name of ['Qwen2.5-0.5B', 'Llama-3.2-1B']) {
+    const plan = planMemory({
+      config: parseModelConfig(kReferenceConfigs[name]),
+      seqLen: 2048,
+      rows: 1,
+      r: 16,
+      targets,
+      weightDtype: 'bf16',
+      dropout: true,
+      training: true,
+    });
+    say(
+      formatPlan(
+        plan,
+        `${name} @ 2048 tokens (${(plan.loraParams / 1e6).toFixed(2)}M LoRA params)`,
+      ),
+    );
+  }
+
+  const ctx = await nodeContext();
+  say(`\nadapter: ${describeAdapter(ctx)}`);
+  const peak = await aluPeak(ctx);
+  say(`ALU probe: ${peak.toFixed(2)} GFLOP/s peak f32 FMA`);
+
+  const config = parseModelConfig({
+    ...kReferenceConfigs['SmolLM2-135M'],
+    ...(f.layers ? { num_hidden_layers: f.layers } : {}),
+  });
+  say(
+    `\nmodel: SmolLM2-135M shape (${config.layers} layers, C ${config.hidden}, vocab ${config.vocab}), ` +
+      `random bf16 weights; LoRA r16 all-linear; rows of ${T} tokens; ${steps} steps`,
+  );
+  const t0 = performance.now();
+  const model = randomModel(ctx, config);
+  say(`weights on device in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const examples: TokenizedExample[] = Array.from({ length: steps }, (_, i) => {
+    const ids = Array.from({ length: T }, (_, j) => (i * 7919 + j * 104729) % config.vocab);
+    return {
+      line: i + 1,
+      inputIds: ids,
+      labels: ids,
+      roles: [],
+      fullLength: T,
+      truncatedTrainedTokens: 0,
+    };
+  });
+  const events: { e: StepEvent; at: number }[] = [];
+  const tc = performance.now();
+  const trainer = await createTrainer(ctx, {
+    model,
+    train: examples,
+    hyper: {
+      lora: { r: 16, alpha: 32, dropout: 0.05 },
+      maxLength: T,
+      maxSteps: steps,
+      warmupRatio: 0,
+      seed: 1,
+    },
+    onEvent: (e) => {
+      if (e.kind === 'step') {
+        events.push({ e, at: performance.now() });
+        say(
+          `  step ${e.step}: loss ${e.loss?.toFixed(4)} (${((performance.now() - tc) / 1000).toFixed(1)} s since start)`,
+        );
+      }
+    },
+  });
+  say(
+    `engine built in ${((performance.now() - tc) / 1000).toFixed(1)} s (pipelines, buffers, bind groups)`,
+  );
+  const planned = trainer.plan;
+  await trainer.run();
+  const timed = events.slice(1);
+  const seconds = (events.at(-1)!.at - events[0].at) / 1000;
+  const tokens = timed.reduce((s, x) => s + x.e.realTokens, 0);
+  const flops = trainer.flopsPerMicroBatch * timed.length;
+  const achieved = flops / seconds / 1e9;
+  say(`\ntraining step (${timed.length} timed): ${(seconds / timed.length).toFixed(2)} s/step`);
+  say(`  tokens/s       ${(tokens / seconds).toFixed(1)}`);
+  say(
+    `  model FLOPs    ${(trainer.flopsPerMicroBatch / 1e9).toFixed(1)} GFLOP/step (forward + recompute + backward)`,
+  );
+  say(`  achieved       ${achieved.toFixed(2)} GFLOP/s`);
+  say(
+    `  MFU            ${((100 * achieved) / peak).toFixed(1)}% of the ALU probe's ${peak.toFixed(2)} GFLOP/s`,
+  );
+  say(memoryTable(planned.byCategory, ctx.memory.snapshot()));
+  trainer.destroy();
+  model.destroy();
+  return 0;
+}
+
+function memoryTable(planned: Record<string, number>, snap: MemorySnapshot): string {
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1).padStart(9);
+  const lines = ['\ndevice memory (MiB)     planned      peak'];
+  for (const c of kMemoryCategories)
+    lines.push(`  ${c.padEnd(16)}${mib(planned[c] ?? 0)} ${mib(snap.peak[c])}`);
+  const total = Object.values(planned).reduce((a, b) => a + b, 0);
+  lines.push(`  ${'total'.padEnd(16)}${mib(total)} ${mib(snap.totalPeak)}`);
+  return lines.join('\n');
+}
+
+/** Peak f32 FMA rate of the adapter, best of 3 (GFLOP/s, wall clock). */
+async function aluPeak(ctx: GpuContext): Promise<number> {
+  const groups = 512;
+  const iters = 2048;
+  const out = ctx.tensor(groups * 64 * 4, 'scratch', 'bench.alu');
+  const op = await makeOp(ctx, {
+    label: 'alu_probe',
+    code: aluCode,
+    bindings: [out],
+    params: [
+      ['u32', iters],
+      ['f32', 0.5],
+    ],
+    workgroups: [groups, 1, 1],
+  });
+  const flops = 2 * 4 * 16 * iters * groups * 64;
+  let best = 0;
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    ctx.run('alu', (pass) => op.record(pass));
+    await ctx.device.queue.onSubmittedWorkDone();
+    const s = (performance.now() - t0) / 1000;
+    if (i > 0) best = Math.max(best, flops / s / 1e9);
+  }
+  op.destroy();
+  ctx.release(out);
+  return best;
+}
+
+/** A model of `config`'s shape with random bf16 weights, straight onto the device. */
+function randomModel(ctx: GpuContext, config: ModelConfig): DeviceModel {
+  const weights = new Map<string, Tensor>();
+  let seed = 12345;
+  const rand = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 4294967296 - 0.5;
+  };
+  for (const p of modelParams(config)) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    if (isMatrixWeight(p.name)) {
+      const std =
+        p.name.includes('embed') || p.name.includes('lm_head') ? 0.02 : 1 / Math.sqrt(p.shape[1]);
+      const words = new Uint32Array(Math.ceil(n / 2));
+      const f = new Float32Array(1);
+      const u = new Uint32Array(f.buffer);
+      for (let i = 0; i < n; i++) {
+        f[0] = rand() * std * 3.46;
+        const h = u[0] >>> 16;
+        words[i >> 1] |= i & 1 ? h << 16 : h;
+      }
+      const t = ctx.tensorFrom(words, 'weights', p.name);
+      weights.set(p.name, { ...t, dtype: 'bf16', shape: p.shape });
+    } else {
+      const v = new Float32Array(n).map(() => (p.name.endsWith('.bias') ? rand() * 0.1 : 1));
+      weights.set(p.name, {
+        ...ctx.tensorFrom(v, 'weights', p.name),
+        dtype: 'f32',
+        shape: p.shape,
+      });
+    }
+  }
+  return {
+    config,
+    name: 'random SmolLM2-135M-shaped',
+    weightDtype: 'bf16',
+    weights,
+    lmHead: weights.get(config.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight')!,
+    destroy() {
+      for (const t of weights.values()) ctx.release(t);
+    },
+  };
+}
