@@ -35,6 +35,8 @@ export function isTokenizeFailure(x: TokenizeOutcome): x is TokenizeFailure {
 interface Segment extends CharSpan {
   trained: boolean;
   role: Role | 'template';
+  /** Inside a message's content (unique text), rather than text the template itself wrote. */
+  content: boolean;
 }
 
 /** Cut [0, length) at every span edge; each piece knows whether it is trained and whose it is. */
@@ -58,14 +60,38 @@ function segmentsOf(
     const end = sorted[k + 1];
     if (end === start) continue;
     const isTrained = trained.some((t) => t.start <= start && end <= t.end);
-    let role: Role | 'template' = isTrained ? 'assistant' : 'template';
-    if (!isTrained) {
-      const j = contents.findIndex((c) => c !== null && c.start <= start && end <= c.end);
-      if (j !== -1) role = roles[j];
-    }
-    out.push({ start, end, trained: isTrained, role });
+    const j = contents.findIndex((c) => c !== null && c.start <= start && end <= c.end);
+    const role: Role | 'template' = isTrained ? 'assistant' : j !== -1 ? roles[j] : 'template';
+    out.push({ start, end, trained: isTrained, role, content: j !== -1 });
   }
   return out;
+}
+
+/** Does `ids` hold `piece` at `offset`? */
+function continues(piece: readonly number[], ids: readonly number[], offset: number): boolean {
+  if (offset + piece.length > ids.length) return false;
+  for (let i = 0; i < piece.length; i++) if (piece[i] !== ids[offset + i]) return false;
+  return true;
+}
+
+// The text a template writes around contents (headers, end-of-turn tokens, a fixed system block)
+// repeats from one example to the next: remember its tokenization. Encoding is a pure function of
+// the text, so a hit gives exactly what `tok.encode` would. Bounded: cleared when full.
+const kMemoEntries = 1024;
+const kMemoChars = 4096;
+const templatePieces = new WeakMap<Tokenizer, Map<string, readonly number[]>>();
+
+function encodeTemplatePiece(tok: Tokenizer, piece: string): readonly number[] {
+  if (piece.length > kMemoChars) return tok.encode(piece);
+  let memo = templatePieces.get(tok);
+  if (memo === undefined) templatePieces.set(tok, (memo = new Map()));
+  let ids = memo.get(piece);
+  if (ids === undefined) {
+    ids = tok.encode(piece);
+    if (memo.size >= kMemoEntries) memo.clear();
+    memo.set(piece, ids);
+  }
+  return ids;
 }
 
 function arraysEqual(a: number[], b: number[]): boolean {
@@ -155,17 +181,25 @@ function tokenizeSegments(tok: Tokenizer, text: string, segments: Segment[]) {
   const ids = tok.encode(text);
   const trained = new Array<boolean>(ids.length).fill(false);
   const roles = new Array<Role | 'template'>(ids.length).fill('template');
-  const pieces = segments.map((s) => tok.encode(text.slice(s.start, s.end)));
-  if (arraysEqual(pieces.flat(), ids)) {
-    let t = 0;
-    segments.forEach((s, k) => {
-      for (let n = 0; n < pieces[k].length; n++, t++) {
-        trained[t] = s.trained;
-        roles[t] = s.role;
-      }
-    });
-    return { ids, trained, roles };
+  // Segment by segment, stopping at the first piece that does not continue `ids` (the same
+  // answer as comparing the concatenation, without encoding the rest of a doomed attempt).
+  let t = 0;
+  let segmentwise = true;
+  for (const s of segments) {
+    const piece = s.content
+      ? tok.encode(text.slice(s.start, s.end))
+      : encodeTemplatePiece(tok, text.slice(s.start, s.end));
+    if (!continues(piece, ids, t)) {
+      segmentwise = false;
+      break;
+    }
+    trained.fill(s.trained, t, t + piece.length);
+    roles.fill(s.role, t, t + piece.length);
+    t += piece.length;
   }
+  if (segmentwise && t === ids.length) return { ids, trained, roles };
+  trained.fill(false);
+  roles.fill('template');
   const bounds = locate(
     tok,
     text,

@@ -59,6 +59,11 @@ export interface TuneTask {
   kernel: string;
   shapeClass: string;
   candidates: readonly string[];
+  /**
+   * The launcher's default for this class: another candidate replaces it only when faster by
+   * `margin` (timing noise on a busy machine must not flip choices at random).
+   */
+  preferred?: string;
   /** Builds a trial for a candidate (compiles its pipeline, allocates inputs). */
   build(candidate: string): Promise<TuneTrial>;
 }
@@ -78,6 +83,8 @@ export interface TuneOptions {
   budgetMs?: number;
   /** Re-time entries that already have a choice. */
   force?: boolean;
+  /** Relative speed-up a candidate needs over the task's preferred one (default 0.1). */
+  margin?: number;
 }
 
 const kStoreVersion = 'v1';
@@ -128,41 +135,58 @@ export class Autotuner {
   }
 
   /**
-   * Times every candidate of every task (skipping tasks already tuned unless `force`) with `timer`
-   * and keeps the fastest. Candidates that fail to build are skipped. Saves to the store at the end.
+   * Times the candidates of every task (skipping tasks already tuned unless `force`) with `timer`
+   * and keeps the fastest; the task's `preferred` candidate is timed first and keeps its place
+   * unless beaten by `margin`. The budget is shared evenly between tasks: within its share a task
+   * builds (compiles) and times candidates one by one (the first one always). Candidates that fail
+   * to build are skipped. Saves to the store at the end.
    */
   async tune(timer: GpuTimer, tasks: readonly TuneTask[], opts: TuneOptions = {}): Promise<void> {
     const todo = tasks.filter((t) => opts.force || !this.choice(t.kernel, t.shapeClass));
     const total = todo.reduce((n, t) => n + t.candidates.length, 0);
-    const budget = opts.budgetMs ?? 5000;
-    const start = performance.now();
+    const share = (opts.budgetMs ?? 5000) / Math.max(1, todo.length);
     let done = 0;
     for (const task of todo) {
+      const start = performance.now();
+      const order = [...task.candidates].sort(
+        (a, b) => Number(b === task.preferred) - Number(a === task.preferred),
+      );
+      const trials = await Promise.all(
+        order.map((c) =>
+          task.build(c).then(
+            (t) => t,
+            () => null,
+          ),
+        ),
+      );
       let best = { name: '', ms: Infinity };
-      for (const candidate of task.candidates) {
+      let preferredMs = NaN;
+      for (let i = 0; i < order.length; i++) {
+        const trial = trials[i];
         let ms = NaN;
-        if (performance.now() - start < budget || best.name === '') {
+        if (trial && (i === 0 || performance.now() - start < share)) {
           try {
-            const trial = await task.build(candidate);
-            try {
-              ms = (await timer.time((pass) => trial.record(pass), { samples: 2, warmup: 1 })).ms;
-            } finally {
-              trial.dispose();
-            }
+            const t = await timer.time((pass) => trial.record(pass), { samples: 2, warmup: 1 });
+            ms = t.ms;
           } catch {
             ms = NaN;
           }
         }
-        if (ms < best.ms) best = { name: candidate, ms };
+        trial?.dispose();
+        if (ms < best.ms) best = { name: order[i], ms };
+        if (order[i] === task.preferred) preferredMs = ms;
         done++;
         opts.onProgress?.({
           done,
           total,
           kernel: task.kernel,
           shapeClass: task.shapeClass,
-          candidate,
+          candidate: order[i],
           ms,
         });
+      }
+      if (task.preferred && best.ms > preferredMs * (1 - (opts.margin ?? 0.1))) {
+        best = { name: task.preferred, ms: preferredMs };
       }
       if (best.name) this.choices[`${task.kernel}/${task.shapeClass}`] = best.name;
     }

@@ -14,7 +14,7 @@
 // `weight` may be f32, or bf16 / f16 packed two per u32 (the raw safetensors bytes); tied
 // embeddings pass the embedding matrix.
 //
-// Work split: invocations own 4 tokens (vec4 lanes) × one of S vocabulary splits; S grows when
+// Work split: invocations own 8 tokens (4 for the loss-only pass) × one of S vocabulary splits; S grows when
 // there are few tokens so that short batches still fill the GPU, and a merge pass combines the
 // splits. Scratch (S·T·2 + S·T·C floats for training) is allocated by the launcher, counted as
 // 'scratch', and released by the op's destroy().
@@ -28,7 +28,9 @@ import sumCode from '../../shaders/crossentropy_sum.wgsl?raw';
 import { cdiv, kWeightDtypeCode, weightDtypeOf, type WeightDtype } from './launch.ts';
 
 const kWg = 64;
-const kTokensPerInvocation = 4;
+/** Tokens per invocation (RT) of crossentropy_forward.wgsl / crossentropy_backward.wgsl. */
+const kTokensForward = 4;
+const kTokensBackward = 8;
 /** Target invocations (4-token blocks × splits) for one sweep; more splits when T is small. */
 const kTargetInvocations = 1024;
 const kMaxSplits = 256;
@@ -56,8 +58,8 @@ export interface CrossentropyBackwardArgs extends CrossentropyArgs {
 }
 
 /** Vocabulary splits: enough 4-token-block × split invocations to fill the device. */
-export function crossentropySplits(T: number, V: number): number {
-  const blocks = cdiv(T, kTokensPerInvocation);
+export function crossentropySplits(T: number, V: number, tokensPerInvocation = kTokensBackward): number {
+  const blocks = cdiv(T, tokensPerInvocation);
   return Math.max(1, Math.min(kMaxSplits, cdiv(V, 64), Math.floor(kTargetInvocations / blocks)));
 }
 
@@ -86,7 +88,8 @@ async function build(
     checkDistinct(kernel, grad.dhidden, a.hidden, a.weight, a.labels, a.losses, a.out);
   }
   const { T, C, V } = a;
-  const requested = a.splits ?? crossentropySplits(T, V);
+  const rt = grad ? kTokensBackward : kTokensForward;
+  const requested = a.splits ?? crossentropySplits(T, V, rt);
   const vchunk = cdiv(V, requested);
   const S = cdiv(V, vchunk); // no empty split
   const label = a.label ?? (grad ? 'crossentropy_backward' : 'crossentropy_forward');
@@ -94,7 +97,7 @@ async function build(
   const acc = ctx.tensor(grad ? (S * T + 1) * C * 4 : 16, 'scratch', `${label}.acc`);
   const dummy = grad ? null : ctx.tensor(16, 'scratch', `${label}.no_dhidden`);
   const overrides = { WG: kWg, W_DTYPE: kWeightDtypeCode[wd] };
-  const blocks = cdiv(T, kTokensPerInvocation);
+  const blocks = cdiv(T, rt);
   const sweep = await makeOp(ctx, {
     label: `${label}.sweep`,
     shader: grad ? 'crossentropy_backward' : 'crossentropy_forward',

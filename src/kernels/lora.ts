@@ -12,13 +12,17 @@
 // separate buffer (`accumulateDx: false`) that the dropout backward then masks and adds.
 // Parameter grads da/db always accumulate (+=, gradient accumulation); y and dx accumulate by
 // default (the base layer wrote them first). Both return a prepared `GpuOp`.
+//
+// Configurations (autotuned per adapter and rank class, see `loraTuneTasks`): the fused kernels
+// with 16/32/64 rows per workgroup (default 32), or `matmul`: the same math as two dispatches of
+// the register-blocked matmul kernel in its narrow/shallow shapes (faster on SwiftShader today).
 import type { Tensor } from '../gpu/context.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
 import { ShapeError } from '../gpu/errors.ts';
 import { makeOp, sequenceOps, type GpuOp } from '../gpu/op.ts';
 import type { TuneTask } from '../gpu/autotune.ts';
-import { matmulBackwardWeight } from './matmul.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul.ts';
 import forwardCode from '../../shaders/lora_forward.wgsl?raw';
 import backwardCode from '../../shaders/lora_backward.wgsl?raw';
 
@@ -33,8 +37,13 @@ export interface LoraDims {
   /** s = alpha / r (or alpha / √r with rsLoRA). */
   scale: number;
   label?: string;
-  /** Rows per workgroup (a multiple of 4) instead of the tuned/default one. */
+  /** Rows per workgroup (a multiple of 4) of the fused kernel instead of the tuned/default one. */
   rows?: number;
+  /**
+   * Force a configuration: `rows16`/`rows32`/`rows64` (fused kernel) or `matmul` (the same math as
+   * two dispatches of the matmul kernel, which the autotuner picks where it is faster).
+   */
+  config?: string;
 }
 
 export interface LoraForwardArgs extends LoraDims {
@@ -63,12 +72,17 @@ export interface LoraBackwardArgs extends LoraDims {
 
 export const kLoraRowOptions = [16, 32, 64] as const;
 
-/** Rows per workgroup: tuned per adapter and rank class, else 32 (16 for ranks > 64). */
-function pickRows(ctx: GpuContext, kernel: string, r: number, forced?: number): number {
-  if (forced !== undefined) return forced;
-  const tuned = Number(ctx.tuning.choice(kernel, loraShapeClass(r))?.replace('rows', ''));
+/**
+ * Fused kernel with `rows` rows per workgroup (0 = the two-matmul path): forced, else tuned per
+ * adapter and rank class, else fused with 32 rows (16 for ranks > 64).
+ */
+function pickRows(ctx: GpuContext, kernel: string, d: LoraDims): number {
+  if (d.rows !== undefined) return d.rows;
+  const choice = d.config ?? ctx.tuning.choice(kernel, loraShapeClass(d.r));
+  if (choice === 'matmul') return 0;
+  const tuned = Number(choice?.replace('rows', ''));
   if (kLoraRowOptions.includes(tuned as 16)) return tuned;
-  return r > 64 ? 16 : 32;
+  return d.r > 64 ? 16 : 32;
 }
 
 export function loraShapeClass(r: number): string {
@@ -78,6 +92,8 @@ export function loraShapeClass(r: number): string {
 function checkCommon(ctx: GpuContext, label: string, d: LoraDims, rows: number): void {
   checkDims(label, { m: d.m, n: d.n, k: d.k, r: d.r });
   if (d.r > kMaxLoraRank) throw new ShapeError(label, `rank ${d.r} > ${kMaxLoraRank}`);
+  if (!Number.isFinite(d.scale)) throw new ShapeError(label, `scale ${d.scale} is not finite`);
+  if (rows === 0) return; // two-matmul path
   if (rows % 4 !== 0 || rows < 4 || rows > 256) {
     throw new ShapeError(label, `rows per workgroup ${rows} must be a multiple of 4 in [4, 256]`);
   }
@@ -88,14 +104,13 @@ function checkCommon(ctx: GpuContext, label: string, d: LoraDims, rows: number):
       `${rows} rows × rank ${d.r} need ${shared} bytes of workgroup memory`,
     );
   }
-  if (!Number.isFinite(d.scale)) throw new ShapeError(label, `scale ${d.scale} is not finite`);
 }
 
 /** h = x·aᵀ (=); y += s·h·bᵀ: the LoRA branch's forward, one dispatch. */
 export async function loraForward(ctx: GpuContext, args: LoraForwardArgs): Promise<GpuOp> {
   const { m, n, k, r } = args;
   const label = args.label ?? 'lora_forward';
-  const rows = pickRows(ctx, 'lora_forward', r, args.rows);
+  const rows = pickRows(ctx, 'lora_forward', args);
   checkCommon(ctx, label, args, rows);
   checkTensor(label, 'x', args.x, [m, k], 'f32');
   checkTensor(label, 'a', args.a, [r, k], 'f32');
@@ -104,6 +119,30 @@ export async function loraForward(ctx: GpuContext, args: LoraForwardArgs): Promi
   checkTensor(label, 'y', args.y, [m, n], 'f32');
   checkDistinct(label, args.h, args.x, args.a, args.b, args.y);
   checkDistinct(label, args.y, args.x, args.a, args.b);
+  if (rows === 0) {
+    // h (M, R) = x·aᵀ;  y (M, N) (+)= s · h·bᵀ, on the matmul kernel.
+    const first = await matmulForward(ctx, {
+      x: args.x,
+      w: args.a,
+      y: args.h,
+      m,
+      n: r,
+      k,
+      label: `${label}.h`,
+    });
+    const second = await matmulForward(ctx, {
+      x: args.h,
+      w: args.b,
+      y: args.y,
+      m,
+      n,
+      k: r,
+      alpha: args.scale,
+      accumulate: args.accumulate ?? true,
+      label: `${label}.y`,
+    });
+    return sequenceOps(label, [first, second]);
+  }
   return makeOp(ctx, {
     label,
     shader: 'lora_forward',
@@ -130,7 +169,7 @@ export async function loraForward(ctx: GpuContext, args: LoraForwardArgs): Promi
 export async function loraBackward(ctx: GpuContext, args: LoraBackwardArgs): Promise<GpuOp> {
   const { m, n, k, r, scale } = args;
   const label = args.label ?? 'lora_backward';
-  const rows = pickRows(ctx, 'lora_backward', r, args.rows);
+  const rows = pickRows(ctx, 'lora_backward', args);
   checkCommon(ctx, label, args, rows);
   checkTensor(label, 'x', args.x, [m, k], 'f32');
   checkTensor(label, 'a', args.a, [r, k], 'f32');
@@ -143,23 +182,26 @@ export async function loraBackward(ctx: GpuContext, args: LoraBackwardArgs): Pro
   checkTensor(label, 'db', args.db, [n, r], 'f32');
   checkDistinct(label, args.g, args.dy, args.a, args.b, args.dx);
   checkDistinct(label, args.dx, args.dy, args.a, args.b);
-  const input = await makeOp(ctx, {
-    label: `${label}.dx`,
-    shader: 'lora_backward',
-    code: backwardCode,
-    overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
-    bindings: [args.dy, args.b, args.a, args.g, args.dx],
-    params: [
-      ['u32', m],
-      ['u32', n],
-      ['u32', k],
-      ['u32', r],
-      ['u32', (args.accumulateDx ?? true) ? 2 : 0],
-      ['f32', scale],
-    ],
-    workgroups: [Math.ceil(m / rows), 1, 1],
-    flops: 2 * m * r * (n + k),
-  });
+  const input =
+    rows === 0
+      ? await loraBackwardInputByMatmul(ctx, args, label)
+      : await makeOp(ctx, {
+          label: `${label}.dx`,
+          shader: 'lora_backward',
+          code: backwardCode,
+          overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
+          bindings: [args.dy, args.b, args.a, args.g, args.dx],
+          params: [
+            ['u32', m],
+            ['u32', n],
+            ['u32', k],
+            ['u32', r],
+            ['u32', (args.accumulateDx ?? true) ? 2 : 0],
+            ['f32', scale],
+          ],
+          workgroups: [Math.ceil(m / rows), 1, 1],
+          flops: 2 * m * r * (n + k),
+        });
   // da (R, K) += s · gᵀ (R, M) · x (M, K);  db (N, R) += s · dyᵀ (N, M) · h (M, R).
   const da = await matmulBackwardWeight(ctx, {
     dy: args.g,
@@ -184,6 +226,36 @@ export async function loraBackward(ctx: GpuContext, args: LoraBackwardArgs): Pro
   return sequenceOps(label, [input, da, db]);
 }
 
+/** g (M, R) = dy·b;  dx (M, K) (+)= s · g·a, as two matmul dispatches (the `matmul` config). */
+async function loraBackwardInputByMatmul(
+  ctx: GpuContext,
+  args: LoraBackwardArgs,
+  label: string,
+): Promise<GpuOp> {
+  const { m, n, k, r } = args;
+  const g = await matmulBackwardInput(ctx, {
+    dy: args.dy,
+    w: args.b,
+    dx: args.g,
+    m,
+    n,
+    k: r,
+    label: `${label}.g`,
+  });
+  const dx = await matmulBackwardInput(ctx, {
+    dy: args.g,
+    w: args.a,
+    dx: args.dx,
+    m,
+    n: r,
+    k,
+    alpha: args.scale,
+    accumulate: args.accumulateDx ?? true,
+    label: `${label}.dx`,
+  });
+  return sequenceOps(`${label}.input`, [g, dx]);
+}
+
 /** Autotune tasks for the fused LoRA kernels (rows per workgroup) at rank 16 on SmolLM2 widths. */
 export function loraTuneTasks(ctx: GpuContext): TuneTask[] {
   const [m, n, k, r] = [512, 576, 576, 16];
@@ -191,9 +263,9 @@ export function loraTuneTasks(ctx: GpuContext): TuneTask[] {
   return kernels.map((kernel) => ({
     kernel,
     shapeClass: loraShapeClass(r),
-    candidates: kLoraRowOptions.map((rows) => `rows${rows}`),
+    candidates: [...kLoraRowOptions.map((rows) => `rows${rows}`), 'matmul'],
+    preferred: 'rows32',
     async build(candidate: string) {
-      const rows = Number(candidate.replace('rows', ''));
       const t = (count: number, name: string) => ctx.tensor(4 * count, 'scratch', `tune.${name}`);
       const x = t(m * k, 'x');
       const a = t(r * k, 'a');
@@ -202,26 +274,31 @@ export function loraTuneTasks(ctx: GpuContext): TuneTask[] {
       const y = t(m * Math.max(n, k), 'y');
       const free = () => [x, a, b, h, y].forEach((tt) => ctx.release(tt));
       try {
-        const dims = { m, n, k, r, scale: 1, rows, label: `tune.${kernel}` };
+        const dims = { m, n, k, r, scale: 1, config: candidate, label: `tune.${kernel}` };
+        // The input-gradient half only (the weight gradients run on matmul either way).
+        const args = { x, a, b, h, dy: y, g: h, dx: x, da: a, db: b, ...dims };
+        const rows = pickRows(ctx, kernel, dims);
         const op =
           kernel === 'lora_forward'
             ? await loraForward(ctx, { x, a, b, h, y, ...dims })
-            : await makeOp(ctx, {
-                label: `tune.${kernel}`,
-                shader: 'lora_backward',
-                code: backwardCode,
-                overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
-                bindings: [y, b, a, h, x],
-                params: [
-                  ['u32', m],
-                  ['u32', n],
-                  ['u32', k],
-                  ['u32', r],
-                  ['u32', 2],
-                  ['f32', 1],
-                ],
-                workgroups: [Math.ceil(m / rows), 1, 1],
-              });
+            : rows === 0
+              ? await loraBackwardInputByMatmul(ctx, args, dims.label)
+              : await makeOp(ctx, {
+                  label: `tune.${kernel}`,
+                  shader: 'lora_backward',
+                  code: backwardCode,
+                  overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
+                  bindings: [y, b, a, h, x],
+                  params: [
+                    ['u32', m],
+                    ['u32', n],
+                    ['u32', k],
+                    ['u32', r],
+                    ['u32', 2],
+                    ['f32', 1],
+                  ],
+                  workgroups: [Math.ceil(m / rows), 1, 1],
+                });
         return {
           record: (pass: GPUComputePassEncoder) => op.record(pass),
           dispose: () => {

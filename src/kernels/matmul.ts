@@ -262,6 +262,8 @@ export function matmulTuneTasks(ctx: GpuContext): TuneTask[] {
     kernel,
     shapeClass,
     candidates: shapeClass === 'narrow' ? kNarrowCandidates : kWideCandidates,
+    // The default for the tuning shape's output width (`k` columns for the backward forms).
+    preferred: defaultConfig(kernel === 'matmul_forward' ? n : k),
     async build(candidate: string) {
       const a = ctx.tensor(4 * m * Math.max(n, k), 'scratch', 'tune.a');
       const b = ctx.tensor(4 * n * k, 'scratch', 'tune.b');

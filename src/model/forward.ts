@@ -24,7 +24,14 @@ import type { DeviceModel } from './layers/load.ts';
 import { linearForward, type LinearSpec, type LoraSite } from './layers/linear.ts';
 import { OpList } from './layers/oplist.ts';
 import * as K from './layers/ops.ts';
-import { kLoraModules, linearShape, loraScaling, type LoraModule, type LoraSpec } from './lora.ts';
+import {
+  kLoraModules,
+  linearShape,
+  loraScaling,
+  modulePath,
+  type LoraModule,
+  type LoraSpec,
+} from './lora.ts';
 import { planMemory, type MemoryPlan } from './plan.ts';
 
 export interface EngineOptions {
@@ -216,11 +223,7 @@ export function layerLinears(
   const out = {} as Record<LoraModule, LinearSpec>;
   for (const m of kLoraModules) {
     const [inF, outF] = linearShape(cfg, m);
-    const path =
-      m.endsWith('_proj') && ['gate_proj', 'up_proj', 'down_proj'].includes(m)
-        ? 'mlp'
-        : 'self_attn';
-    const base = `model.layers.${l}.${path}.${m}`;
+    const base = `model.layers.${l}.${modulePath(m)}`;
     const biased =
       m === 'o_proj' ? cfg.oBias : ['q_proj', 'k_proj', 'v_proj'].includes(m) && cfg.qkvBias;
     out[m] = {

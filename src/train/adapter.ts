@@ -12,7 +12,7 @@ import {
   type LoraSpec,
   type LoraWeights,
 } from '../model/lora.ts';
-import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetensors-lite.ts';
+import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetensors-f32.ts';
 
 export interface AdapterFiles {
   'adapter_model.safetensors': Uint8Array;

@@ -4,7 +4,7 @@
 // run continues the very same run.
 import type { LoraSpec } from '../model/lora.ts';
 import type { TrainHyper } from './config.ts';
-import { decodeSafetensors, encodeSafetensors } from './safetensors-lite.ts';
+import { decodeSafetensors, encodeSafetensors } from './safetensors-f32.ts';
 
 export const kCheckpointFormat = 'sft-studio-checkpoint-v1';
 

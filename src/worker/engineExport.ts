@@ -19,12 +19,16 @@ export interface CardFacts {
 }
 
 export function peftSnippet(baseModel: string): string {
+  // A Hub id loads as it is; a local folder's name is only a hint of where the weights live.
+  const isHubId = /^[\w.-]+\/[\w.-]+$/.test(baseModel);
+  const base = isHubId ? baseModel : `path/to/${baseModel.replace(/[^\w.-]+/g, '-')}`;
   return [
     'from transformers import AutoModelForCausalLM, AutoTokenizer',
     'from peft import PeftModel',
     '',
-    `base = AutoModelForCausalLM.from_pretrained(${JSON.stringify(baseModel)})`,
-    `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(baseModel)})`,
+    ...(isHubId ? [] : [`# The base model is a local folder (${baseModel}): point to it here.`]),
+    `base = AutoModelForCausalLM.from_pretrained(${JSON.stringify(base)})`,
+    `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(base)})`,
     '# The folder holding adapter_model.safetensors and adapter_config.json:',
     'model = PeftModel.from_pretrained(base, "./my-adapter")',
     'model = model.merge_and_unload()  # optional: fold the LoRA into the weights',

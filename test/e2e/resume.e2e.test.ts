@@ -18,7 +18,9 @@ const kCheckpointEvery = 4;
 
 const stepAtLeast = (page: Page, n: number, timeout: number) =>
   page.waitForFunction(
-    (k) => Number(document.querySelector('[data-testid="train-status"]')?.getAttribute('data-step')) >= k,
+    (k) =>
+      Number(document.querySelector('[data-testid="train-status"]')?.getAttribute('data-step')) >=
+      k,
     n,
     { timeout },
   );
@@ -57,7 +59,7 @@ describe('resuming a run after a reload', () => {
 
     await page.reload();
     const offer = page.locator('[data-testid="train-resume-offer"]');
-    await offer.waitFor({ timeout: 60_000 });
+    await offer.waitFor({ state: 'attached', timeout: 60_000 });
     const saved = Number(await offer.getAttribute('data-step'));
     console.log(`saved run offered at step ${saved}`);
     expect(saved).toBeGreaterThanOrEqual(2 * kCheckpointEvery);

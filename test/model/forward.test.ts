@@ -36,7 +36,6 @@ const hasTorch = ctx ? requireTorch('forward vs torch') : false;
 describe.skipIf(!ctx)('forward', () => {
   // The inference engine (no gradients); bf16 weights and a sharded checkpoint on the way.
   const cases: [TinyFamily, TinyModelOptions][] = [
-    ['llama', {}],
     ['llama3-rope', { dtype: 'bf16' }],
     ['mistral', { sharded: true }],
   ];

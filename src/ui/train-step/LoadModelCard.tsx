@@ -122,6 +122,20 @@ function ModelStatus() {
   );
 }
 
+function SavedRunNote() {
+  const saved = useStudio((s) => s.train.saved);
+  const state = useStudio((s) => s.train.state);
+  if (!saved || state !== 'idle') return null;
+  return (
+    <div className="callout resume-offer">
+      <div>
+        An unfinished run is saved at step {saved.step} / {saved.totalSteps} ({saved.modelName},{' '}
+        {saved.datasetName}). Load that model here, then resume it in the Train step.
+      </div>
+    </div>
+  );
+}
+
 export function LoadModelCard() {
   const { source, device, deviceMessage, status, files } = useStudioShallow((s) => ({
     source: s.engine.source,
@@ -162,11 +176,13 @@ export function LoadModelCard() {
           <div className="callout callout-warn" data-testid="webgpu-unavailable">
             <div>
               <strong>WebGPU is not available here</strong>, so models cannot be loaded or trained
-              in this browser ({deviceMessage}). Use a recent Chrome or Edge on a machine with a
-              GPU. The tokenizer, dataset report and token preview still work.
+              in this browser. Use a recent Chrome or Edge on a machine with a GPU. The tokenizer,
+              dataset report and token preview still work.{' '}
+              <span className="subtle">Details: {deviceMessage}</span>
             </div>
           </div>
         )}
+        <SavedRunNote />
         <SourceDetail />
         <MemoryEstimateView />
         <div className="load-row">

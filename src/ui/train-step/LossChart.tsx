@@ -17,6 +17,7 @@ import { useStudio, type MetricPoint } from '../store/index.ts';
 import { fmtLoss, fmtLr } from './format.ts';
 
 const kMaxPoints = 400;
+const kLegendOrder = ['training loss', 'smoothed (EMA 0.9)', 'eval loss', 'learning rate'];
 
 /** Every k-th point (k chosen so at most `max` remain), plus the last and every eval point. */
 export function downsample(points: MetricPoint[], max = kMaxPoints): MetricPoint[] {
@@ -72,8 +73,8 @@ export function LossChart() {
           The loss appears here, step by step, once training starts.
         </div>
       ) : (
-        <ResponsiveContainer width="100%" height={300}>
-          <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 22, left: 4 }}>
+        <ResponsiveContainer width="100%" height={320}>
+          <ComposedChart data={data} margin={{ top: 8, right: 16, bottom: 22, left: 14 }}>
             <CartesianGrid stroke="var(--border)" vertical={false} />
             <XAxis
               dataKey="step"
@@ -100,9 +101,8 @@ export function LossChart() {
               label={{
                 value: 'loss (nats / token)',
                 angle: -90,
-                position: 'insideLeft',
-                offset: 10,
-                dy: 50,
+                position: 'left',
+                offset: -4,
                 fontSize: 11,
                 fill: 'var(--text-2)',
               }}
@@ -110,7 +110,7 @@ export function LossChart() {
             <YAxis
               yAxisId="lr"
               orientation="right"
-              width={62}
+              width={70}
               domain={[0, 'auto']}
               tickFormatter={(v: number) => fmtLr(v)}
               tick={{ fontSize: 11, fill: 'var(--text-3)' }}
@@ -118,15 +118,20 @@ export function LossChart() {
               label={{
                 value: 'learning rate',
                 angle: 90,
-                position: 'insideRight',
-                offset: 10,
-                dy: -40,
+                position: 'right',
+                offset: -4,
                 fontSize: 11,
                 fill: 'var(--text-2)',
               }}
             />
             <Tooltip content={<TooltipBody />} isAnimationActive={false} />
-            <Legend verticalAlign="top" height={28} iconSize={10} wrapperStyle={{ fontSize: 12 }} />
+            <Legend
+              verticalAlign="top"
+              height={28}
+              iconSize={10}
+              wrapperStyle={{ fontSize: 12 }}
+              itemSorter={(item) => kLegendOrder.indexOf(String(item.value))}
+            />
             <Line
               yAxisId="loss"
               dataKey="loss"

@@ -65,8 +65,9 @@ export function RunStats() {
         <p className="run-shape subtle">
           {info.trainExamples} training examples
           {info.excluded > 0 ? ` (${info.excluded} excluded: no trained token left)` : ''} ·
-          effective batch {t.info ? `${info.gradAccum} × micro-batch` : ''} · resumed from step{' '}
-          {info.resumedFrom || '–'}
+          effective batch {info.gradAccum * t.settings.microBatch} ({info.gradAccum} ×{' '}
+          {t.settings.microBatch})
+          {info.resumedFrom > 0 ? ` · resumed from step ${info.resumedFrom}` : ''}
         </p>
       )}
       {t.notes.length > 0 && (

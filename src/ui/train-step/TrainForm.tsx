@@ -171,19 +171,29 @@ function Group({
   fields,
   disabled,
   children,
+  childrenAt,
+  footer,
 }: {
   title: string;
   fields: NumField[];
   disabled: boolean;
   children?: ReactNode;
+  /** Where the extra fields go among the numeric ones (default: after them). */
+  childrenAt?: number;
+  footer?: ReactNode;
 }) {
+  const at = childrenAt ?? fields.length;
   return (
     <fieldset className="tf-group" disabled={disabled}>
       <legend>{title}</legend>
-      {fields.map((f) => (
+      {fields.slice(0, at).map((f) => (
         <NumberInput key={f.key} f={f} disabled={disabled} />
       ))}
       {children}
+      {fields.slice(at).map((f) => (
+        <NumberInput key={f.key} f={f} disabled={disabled} />
+      ))}
+      {footer}
     </fieldset>
   );
 }
@@ -224,14 +234,29 @@ export function TrainForm({ disabled }: { disabled: boolean }) {
                 })
               }
             >
-              <option value="all-linear">All linear layers</option>
-              <option value="q_proj,k_proj,v_proj,o_proj">Attention only (q, k, v, o)</option>
-              <option value="q_proj,v_proj">q and v only</option>
+              <option value="all-linear">All linear</option>
+              <option value="q_proj,k_proj,v_proj,o_proj">Attention</option>
+              <option value="q_proj,v_proj">q, v only</option>
             </select>
-            <p className="tf-hint">Which projections get an adapter; all of them learns best.</p>
+            <p className="tf-hint">
+              Which projections get an adapter: all seven (q, k, v, o, gate, up, down) learns best;
+              attention is q, k, v, o.
+            </p>
           </div>
         </Group>
-        <Group title="Optimization" fields={kOptim} disabled={disabled}>
+        <Group
+          title="Optimization"
+          fields={kOptim}
+          disabled={disabled}
+          childrenAt={2}
+          footer={
+            <p className="tf-note num">
+              {Math.max(1, Math.round(effective / Math.max(1, micro)))} accumulation step
+              {Math.round(effective / Math.max(1, micro)) === 1 ? '' : 's'} of {micro} sequence
+              {micro === 1 ? '' : 's'}
+            </p>
+          }
+        >
           <div className="tf-field">
             <label htmlFor="train-scheduler">Schedule</label>
             <select
@@ -247,11 +272,6 @@ export function TrainForm({ disabled }: { disabled: boolean }) {
             </select>
             <p className="tf-hint">How the rate decays after warmup (cosine: smoothly to 0).</p>
           </div>
-          <p className="tf-note num">
-            {Math.max(1, Math.round(effective / Math.max(1, micro)))} accumulation step
-            {Math.round(effective / Math.max(1, micro)) === 1 ? '' : 's'} of {micro} sequence
-            {micro === 1 ? '' : 's'}
-          </p>
         </Group>
         <Group title="Data and saving" fields={kData} disabled={disabled}>
           <label className="tf-check">

@@ -75,6 +75,21 @@ function ResumeOffer() {
   );
 }
 
+/** The planner's estimate for the form's sizes, so a run that will not fit is flagged before Start. */
+function MemoryLine() {
+  const est = useStudio((s) => s.engine.estimate.value);
+  if (!est) return null;
+  return (
+    <div
+      className={`run-memory ${est.level === 'ok' ? 'subtle' : est.level === 'warn' ? 'warn-text' : 'danger-text'}`}
+      data-testid="train-memory"
+      data-level={est.level}
+    >
+      {est.message}
+    </div>
+  );
+}
+
 function Controls() {
   const t = useStudioShallow((s) => ({
     state: s.train.state,
@@ -131,10 +146,12 @@ function Controls() {
           data-step={t.step}
           data-total={t.total}
         >
-          <span className={`badge ${kStateTone[t.state]}`}>
-            {busy && <span className="dot pulse" />}
-            {kStateLabel[t.state]}
-          </span>
+          {t.state !== 'idle' && (
+            <span className={`badge ${kStateTone[t.state]}`}>
+              {busy && <span className="dot pulse" />}
+              {kStateLabel[t.state]}
+            </span>
+          )}
           <span className="run-step num">{statusText}</span>
         </div>
         <div className="run-buttons">
@@ -172,6 +189,7 @@ function Controls() {
           <div style={{ width: `${Math.min(100, (100 * t.step) / t.total)}%` }} />
         </div>
       )}
+      {!busy && <MemoryLine />}
       {(t.state === 'error' || t.state === 'stopped' || t.state === 'done') && t.message && (
         <div
           className={`run-message ${t.state === 'error' ? 'callout callout-danger' : 'muted'}`}
@@ -213,10 +231,10 @@ export function TrainPanel() {
       {device === 'unavailable' && (
         <div className="callout callout-warn" data-testid="webgpu-unavailable-train">
           <div>
-            <strong>Training needs WebGPU</strong>, which this browser does not offer (
-            {deviceMessage}
-            ). Open the studio in a recent Chrome or Edge on a machine with a GPU; the Model and
-            Dataset steps work here.
+            <strong>Training needs WebGPU</strong>, which this browser does not offer. Open the
+            studio in a recent Chrome or Edge on a machine with a GPU; the Model and Dataset steps
+            (the dataset report and the token preview) work here.{' '}
+            <span className="subtle">Details: {deviceMessage}</span>
           </div>
         </div>
       )}
