@@ -38,7 +38,18 @@ const boundaryBlocks = Object.entries(forbidden).map(([layer, banned]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'test/fixtures/generated', 'public', 'bin', '.ci'] },
+  {
+    ignores: [
+      'dist',
+      'node_modules',
+      'test/fixtures/generated',
+      'public',
+      'bin',
+      '.ci',
+      '.scratch',
+      'screenshots',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

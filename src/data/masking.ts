@@ -172,6 +172,38 @@ function locate(tok: Tokenizer, text: string, ids: number[], positions: number[]
 }
 
 /**
+ * Exact path without re-encoding: when the tokenizer tells where its tokens start (offsets.ts)
+ * and every segment starts on a token, each token takes its segment's attributes. False (nothing
+ * written) when a segment edge falls inside a token or the tokenizer cannot tell.
+ */
+function byOffsets(
+  tok: Tokenizer,
+  text: string,
+  ids: number[],
+  segments: Segment[],
+  trained: boolean[],
+  roles: (Role | 'template')[],
+): boolean {
+  const starts = tok.tokenOffsets?.(text, ids);
+  if (!starts) return false;
+  const from: number[] = [];
+  let t = 0;
+  for (const s of segments) {
+    if (t >= ids.length || starts[t] !== s.start) return false;
+    from.push(t);
+    t++;
+    while (t < ids.length && starts[t] < s.end) t++; // -1: a token starting mid-character
+  }
+  if (t !== ids.length) return false;
+  from.push(ids.length);
+  segments.forEach((s, k) => {
+    trained.fill(s.trained, from[k], from[k + 1]);
+    roles.fill(s.role, from[k], from[k + 1]);
+  });
+  return true;
+}
+
+/**
  * Tokenize `text` as a whole and give every token the attributes of the segment it comes from.
  * Fast path: tokenizing segment by segment gives the same ids (true whenever boundaries fall on
  * token boundaries, the usual case at special tokens and pre-tokenizer splits). Otherwise each
@@ -181,6 +213,7 @@ function tokenizeSegments(tok: Tokenizer, text: string, segments: Segment[]) {
   const ids = tok.encode(text);
   const trained = new Array<boolean>(ids.length).fill(false);
   const roles = new Array<Role | 'template'>(ids.length).fill('template');
+  if (byOffsets(tok, text, ids, segments, trained, roles)) return { ids, trained, roles };
   // Segment by segment, stopping at the first piece that does not continue `ids` (the same
   // answer as comparing the concatenation, without encoding the rest of a doomed attempt).
   let t = 0;

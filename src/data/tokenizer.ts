@@ -11,6 +11,7 @@ import {
   PreTrainedTokenizer,
   Qwen2Tokenizer,
 } from '@huggingface/transformers';
+import { byteLevelOffsets, type TokenOffsets } from './offsets';
 
 export const kDefaultHubId = 'HuggingFaceTB/SmolLM2-135M';
 export const kDefaultEndpoint = 'https://huggingface.co';
@@ -43,6 +44,8 @@ export interface Tokenizer {
   readonly chatTemplate: ChatTemplateSpec;
   /** bos_token, eos_token, unk_token, pad_token, ... as strings, for template rendering. */
   readonly specialTokensMap: Readonly<Record<string, string>>;
+  /** Where each token of `encode(text)` starts in `text`, when the tokenizer can say (offsets.ts). */
+  readonly tokenOffsets?: TokenOffsets;
 }
 
 export class TokenizerLoadError extends Error {
@@ -102,7 +105,11 @@ export function wrapTokenizer(tok: PreTrainedTokenizer, name: string): Tokenizer
     const s = tokenString(config[key]);
     if (s) specialTokensMap[key] = s;
   }
-  const added = [...inner.get_added_tokens_decoder().values()].map((t) => t.content);
+  const addedById = new Map<number, string>();
+  for (const [id, t] of inner.get_added_tokens_decoder()) addedById.set(id, t.content);
+  const added = [...addedById.values()];
+  const json = tok._tokenizerJSON as { decoder?: { type?: unknown } | null } | undefined;
+  const byteLevel = json?.decoder?.type === 'ByteLevel';
   const toId = (t: string | null) => (t === null ? null : (inner.token_to_id(t) ?? null));
   const bosToken = specialTokensMap.bos_token ?? null;
   const bosId = toId(bosToken);
@@ -134,6 +141,9 @@ export function wrapTokenizer(tok: PreTrainedTokenizer, name: string): Tokenizer
     addedTokens: added,
     chatTemplate: readChatTemplate(config),
     specialTokensMap,
+    tokenOffsets: byteLevel
+      ? byteLevelOffsets((id) => inner.id_to_token(id) ?? undefined, addedById)
+      : undefined,
   };
 }
 

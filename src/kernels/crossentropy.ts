@@ -58,7 +58,11 @@ export interface CrossentropyBackwardArgs extends CrossentropyArgs {
 }
 
 /** Vocabulary splits: enough 4-token-block × split invocations to fill the device. */
-export function crossentropySplits(T: number, V: number, tokensPerInvocation = kTokensBackward): number {
+export function crossentropySplits(
+  T: number,
+  V: number,
+  tokensPerInvocation = kTokensBackward,
+): number {
   const blocks = cdiv(T, tokensPerInvocation);
   return Math.max(1, Math.min(kMaxSplits, cdiv(V, 64), Math.floor(kTargetInvocations / blocks)));
 }

@@ -13,7 +13,7 @@ import { linearForward } from './layers/linear.ts';
 import type { DeviceModel } from './layers/load.ts';
 import * as K from './layers/ops.ts';
 import { layerLinears } from './forward.ts';
-import { linearShape, loraScaling, type LoraModule, type LoraSpec } from './lora.ts';
+import { loraScaling, type LoraModule, type LoraSpec } from './lora.ts';
 import code from '../../shaders/attention_decode_forward.wgsl?raw';
 
 /** Device LoRA tensors for decoding: per layer, per module, A (R, in) and B (out, R). */
@@ -220,7 +220,6 @@ export async function createDecoder(
   const base = await build(false);
   const host = new Int32Array(1);
   const hostState = new Uint32Array(4);
-  void linearShape;
   return {
     maxContext: opts.maxContext,
     logits,

@@ -41,6 +41,9 @@ export interface TrainerConfig {
   hyper?: TrainHyperInput;
   /** Checkpoint bytes from `checkpoint()` / `onCheckpoint`: resume that run. */
   resumeFrom?: Uint8Array;
+  /** Start from these LoRA weights (a loaded PEFT adapter) instead of PEFT's init; its r, alpha
+   * and targets replace hyper.lora's. AdamW starts fresh. */
+  initAdapter?: LoraWeights;
   /** Name written as base_model_name_or_path (default: the model source's name). */
   baseModelName?: string;
   onEvent?: (e: TrainEvent) => void;
@@ -147,12 +150,24 @@ export async function createTrainer(
     : await loadDeviceModel(ctx, cfg.model, { onProgress: cfg.onLoadProgress });
   const mc = model.config;
   const baseModel = cfg.baseModelName ?? resume?.baseModel ?? model.name;
-  const spec: LoraSpec = {
-    r: hyper.lora.r,
-    alpha: hyper.lora.alpha,
-    useRslora: hyper.lora.useRslora,
-    targets: resolveTargets(hyper.lora.targets),
-  };
+  const spec: LoraSpec =
+    cfg.initAdapter && !resume
+      ? { ...cfg.initAdapter.spec }
+      : {
+          r: hyper.lora.r,
+          alpha: hyper.lora.alpha,
+          useRslora: hyper.lora.useRslora,
+          targets: resolveTargets(hyper.lora.targets),
+        };
+  if (cfg.initAdapter && !resume) {
+    hyper.lora = {
+      ...hyper.lora,
+      r: spec.r,
+      alpha: spec.alpha,
+      useRslora: spec.useRslora,
+      targets: [...spec.targets],
+    };
+  }
 
   // Data: validate ids, split, row length, order.
   checkTokenIds(cfg.train, mc.vocab, 'training');
@@ -211,7 +226,7 @@ export async function createTrainer(
       ctx.write(opt.v, resume.v);
       scatter();
     } else {
-      writeLora(initLora(mc, spec, subSeed(hyper.seed, 0x10a)));
+      writeLora(cfg.initAdapter ?? initLora(mc, spec, subSeed(hyper.seed, 0x10a)));
     }
   }
 

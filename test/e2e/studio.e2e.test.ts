@@ -60,6 +60,19 @@ describe('the studio in the browser', () => {
     );
     const mid = await trainStatus(page);
     expect(mid.text).toMatch(/Step \d+ \/ 30/);
+    // Pause holds the step count; Resume continues the same run.
+    await page.click('[data-testid="train-pause"]');
+    await page.waitForSelector('[data-testid="train-status"][data-state="paused"]', {
+      timeout: 60_000,
+    });
+    const paused = await trainStatus(page);
+    await page.waitForTimeout(1500);
+    expect((await trainStatus(page)).step).toBe(paused.step);
+    expect(await page.textContent('[data-testid="train-pause"]')).toBe('Resume');
+    await page.click('[data-testid="train-pause"]');
+    await page.waitForSelector('[data-testid="train-status"][data-state="running"]', {
+      timeout: 60_000,
+    });
     await page.waitForSelector('[data-testid="train-status"][data-state="done"]', {
       timeout: 400_000,
     });

@@ -151,7 +151,7 @@ export function LoadModelCard() {
   const canLoad =
     device !== 'unavailable' && status !== 'loading' && (source !== 'files' || files > 0);
   return (
-    <div className="card" data-testid="load-model-card">
+    <div className="card load-model-card" data-testid="load-model-card">
       <div className="card-head">
         <div>
           <h2>Model weights for training</h2>

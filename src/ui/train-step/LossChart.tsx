@@ -137,7 +137,7 @@ export function LossChart() {
               dataKey="loss"
               name="training loss"
               stroke="var(--accent)"
-              strokeOpacity={0.3}
+              strokeOpacity={0.45}
               strokeWidth={1}
               dot={false}
               isAnimationActive={false}

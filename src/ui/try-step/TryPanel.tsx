@@ -57,8 +57,8 @@ export function TryPanel() {
         <div>
           <h1>Try</h1>
           <p className="muted">
-            Ask one question; read the base model&apos;s answer next to the tuned model&apos;s. Both
-            use the same sampling settings and seed.
+            The base model and the tuned model answer the same prompt, with the same sampling
+            settings and seed.
           </p>
         </div>
         <button type="button" className="btn" disabled={!trained} onClick={() => setStep('export')}>
