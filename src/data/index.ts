@@ -27,6 +27,6 @@ export { renderConversation } from './spans';
 export type { CharSpan, RenderedConversation } from './spans';
 export { tokenizeExample, tokenizeAll, trainedRuns, isTokenizeFailure } from './masking';
 export type { MaskOptions, TokenizeOutcome, TokenizeFailure } from './masking';
-export { buildReport, niceBinWidth } from './report';
-export type { ReportOptions } from './report';
+export { buildReport, niceBinWidth, tokenCounts } from './report';
+export type { ReportOptions, TokenCounts } from './report';
 export { tokenTexts } from './display';

@@ -2,19 +2,56 @@
 // duplicates, empty answers, bad lines by kind) and, once a tokenizer and template are chosen,
 // what training will see (length histogram, examples over the max length, trained tokens that
 // truncation loses, examples excluded because no trained token is left).
-import { isTokenizeFailure, type TokenizeOutcome } from './masking';
+import type { TokenizeOutcome } from './masking';
 import {
   kIgnoreIndex,
   type DatasetFormat,
   type DatasetReport,
   type Example,
   type ParseResult,
+  type TokenizedExample,
   type TokenStats,
 } from './types';
 
+/**
+ * All the token statistics need of one tokenized example, without its token arrays (a worker
+ * tokenizing 100k lines keeps these, not the arrays). `tokenCounts` makes one from an example.
+ */
+export interface TokenCounts {
+  line: number;
+  /** Tokens before truncation, tokens kept, trained tokens kept, trained tokens truncation loses. */
+  fullLength: number;
+  tokens: number;
+  trainedTokens: number;
+  truncatedTrainedTokens: number;
+  /** Why the example is excluded from training (no trained token left). */
+  excluded?: string;
+}
+
 export interface ReportOptions {
-  /** Token statistics: the tokenizeAll() outcomes for parse.examples and the max length used. */
-  tokens?: { maxLength: number; outcomes: readonly TokenizeOutcome[]; bins?: number };
+  /**
+   * Token statistics: for each of parse.examples its tokenizeAll() outcome, or just its counts
+   * (same report either way), and the max length used.
+   */
+  tokens?: {
+    maxLength: number;
+    outcomes: readonly (TokenizeOutcome | TokenCounts)[];
+    bins?: number;
+  };
+}
+
+export function tokenCounts(ex: TokenizedExample): TokenCounts {
+  let trainedTokens = 0;
+  for (const l of ex.labels) if (l !== kIgnoreIndex) trainedTokens++;
+  const c: TokenCounts = {
+    line: ex.line,
+    fullLength: ex.fullLength,
+    tokens: ex.inputIds.length,
+    trainedTokens,
+    truncatedTrainedTokens: ex.truncatedTrainedTokens,
+  };
+  if (ex.excluded !== undefined) c.excluded = ex.excluded;
+  return c;
 }
 
 const kFormats: DatasetFormat[] = ['messages', 'alpaca', 'prompt_completion', 'sharegpt', 'text'];
@@ -49,12 +86,16 @@ function tokenStats(tokens: NonNullable<ReportOptions['tokens']>): TokenStats {
     excluded: [],
     renderErrors: [],
   };
-  for (const o of outcomes) {
-    if (isTokenizeFailure(o)) {
-      stats.renderErrors.push({ line: o.line, error: o.error });
-      stats.excluded.push({ line: o.line, reason: `the chat template failed: ${o.error}` });
+  for (const outcome of outcomes) {
+    if ('error' in outcome) {
+      stats.renderErrors.push({ line: outcome.line, error: outcome.error });
+      stats.excluded.push({
+        line: outcome.line,
+        reason: `the chat template failed: ${outcome.error}`,
+      });
       continue;
     }
+    const o = 'inputIds' in outcome ? tokenCounts(outcome) : outcome;
     lengths.push(o.fullLength);
     if (o.fullLength > maxLength) {
       stats.overMaxLength++;
@@ -65,8 +106,8 @@ function tokenStats(tokens: NonNullable<ReportOptions['tokens']>): TokenStats {
       stats.excluded.push({ line: o.line, reason: o.excluded });
       continue;
     }
-    stats.totalTokens += o.inputIds.length;
-    for (const l of o.labels) if (l !== kIgnoreIndex) stats.trainedTokens++;
+    stats.totalTokens += o.tokens;
+    stats.trainedTokens += o.trainedTokens;
   }
   if (lengths.length > 0) {
     let min = Infinity;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseJsonl } from '../../src/data/jsonl';
 import { tokenizeAll } from '../../src/data/masking';
-import { buildReport, niceBinWidth } from '../../src/data/report';
+import { buildReport, niceBinWidth, tokenCounts } from '../../src/data/report';
 import { resolveTemplate } from '../../src/data/templates';
 import { lenmlTokenizer } from './lenml';
 
@@ -99,6 +99,19 @@ describe('buildReport', () => {
         .reduce((n, o) => n + ('inputIds' in o ? o.inputIds.length : 0), 0),
     );
     expect(t.trainedTokens).toBeGreaterThan(0);
+  });
+
+  it('per-example counts give the same report as the token arrays', () => {
+    const tok = lenmlTokenizer('qwen3', { chat_template: null });
+    const tpl = resolveTemplate(tok);
+    const parse = parseJsonl(fixture('e2e-multiturn.jsonl'));
+    for (const maxLength of [12, 40, 4096]) {
+      const outcomes = tokenizeAll(tok, tpl, parse.examples, { maxLength });
+      const counts = outcomes.map((o) => ('error' in o ? o : tokenCounts(o)));
+      expect(buildReport(parse, { tokens: { maxLength, outcomes: counts } })).toEqual(
+        buildReport(parse, { tokens: { maxLength, outcomes } }),
+      );
+    }
   });
 
   it('template failures are listed as render errors and excluded', () => {

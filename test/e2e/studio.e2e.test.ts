@@ -99,6 +99,17 @@ describe('the studio in the browser', () => {
     await page.click('[data-testid="step-try"]');
     await page.fill('[data-testid="generate-prompt"]', 'What is the capital of France?');
     await page.fill('[data-testid="generate-max-tokens"]', '8');
+    // Count the distinct texts the base answer goes through: streamed means several.
+    await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="generate-base-output"]')!;
+      const seen = new Set<string>();
+      (window as unknown as { seen: Set<string> }).seen = seen;
+      new MutationObserver(() => seen.add(el.textContent ?? '')).observe(el, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+      });
+    });
     await page.click('[data-testid="generate-run"]');
     await page.waitForSelector(
       '[data-testid="generate-tuned-output"]:is([data-status="done"], [data-status="failed"])',
@@ -112,6 +123,11 @@ describe('the studio in the browser', () => {
     expect(base?.trim().length).toBeGreaterThan(0);
     expect(tuned?.trim().length).toBeGreaterThan(0);
     expect(tuned).not.toBe('No answer yet.');
+    const updates = await page.evaluate(
+      () => (window as unknown as { seen: Set<string> }).seen.size,
+    );
+    console.log(`base answer rendered in ${updates} successive states`);
+    expect(updates).toBeGreaterThanOrEqual(3);
   }, 300_000);
 
   it('downloads a PEFT adapter whose files are valid', async () => {
