@@ -6,6 +6,9 @@
 //   user turns, and a trailing generation prompt are masked). The rendered text is tokenized as a
 //   whole, exactly as `apply_chat_template(tokenize=True)` would, and character spans are mapped
 //   onto those tokens (a token that straddles a boundary is trained if any of its characters is).
+//   Mapping, cheapest first: where the tokens start, from their spelling (byte-level tokenizers,
+//   offsets.ts: no second encode); else re-encoding segment by segment (the template's own text
+//   memoized); else re-encoding up to each boundary (`locate`).
 // - `text` format: BOS (if the tokenizer adds one) + text + EOS, every token but BOS trained.
 // - BOS: added only when the tokenizer normally adds it and the template did not render it, so
 //   there is never a double BOS.

@@ -1,14 +1,13 @@
-// Where each token of an encoding starts in the text, without encoding anything again, for the two
-// common families of BPE tokenizers:
-// - byte-level (GPT-2 style: Llama-3, Qwen2/3, SmolLM2): every byte of the UTF-8 text is one
-//   character of a vocabulary entry (the GPT-2 `bytes_to_unicode` table);
-// - SentencePiece-style (Llama-2, Mistral v0.1): the normalizer prepends "▁" to each piece of text
-//   between added tokens and writes spaces as "▁"; bytes missing from the vocabulary are
-//   `<0xNN>` tokens.
-// An added token is its own content. The tokens laid end to end must spell the (normalized) text
-// exactly, and that is checked character by character: when anything else changed the text (another
-// normalizer, an added token's lstrip/rstrip), the answer is null and the caller falls back to
-// re-tokenizing (masking.ts).
+// Where each token of an encoding starts in the text, for byte-level BPE tokenizers (GPT-2 style:
+// Llama-3, Qwen2/3, SmolLM2), without encoding anything again. Every byte of the UTF-8 text is
+// one character of a vocabulary entry (the GPT-2 `bytes_to_unicode` table) and an added token is
+// its own content, so the tokens' bytes laid end to end must be the text's bytes exactly. That is
+// checked, byte for byte: when a normalizer or an added token's lstrip/rstrip changed the text, the
+// answer is null and the caller falls back to re-tokenizing (masking.ts).
+//
+// SentencePiece-style tokenizers (Llama-2, Mistral v0.1) are left to the re-tokenizing path on
+// purpose: their tokens carry the space before a word ("▁user"), so a content that follows a
+// space starts inside a token and the exact boundary needs re-tokenizing anyway.
 
 /** GPT-2's bytes_to_unicode, inverted: vocabulary character code -> byte. */
 function unicodeToBytes(): Map<number, number> {
@@ -78,66 +77,6 @@ export function byteLevelOffsets(
       at += b.length;
     }
     if (at !== bytes.length) return null;
-    starts[ids.length] = text.length;
-    return starts;
-  };
-}
-
-/** Offsets for a SentencePiece-style BPE (normalizer: Prepend "▁", Replace " " -> "▁"). */
-export function sentencePieceOffsets(
-  idToToken: (id: number) => string | undefined,
-  addedTokens: ReadonlyMap<number, string>,
-): TokenOffsets {
-  const byteToken = /^<0x([0-9A-F]{2})>$/;
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  return (text, ids) => {
-    const starts = new Int32Array(ids.length + 1);
-    let at = 0; // position in text
-    let sectionStart = true; // the next ordinary token begins a piece: it spells the prepended "▁"
-    for (let t = 0; t < ids.length; ) {
-      const added = addedTokens.get(ids[t]);
-      if (added !== undefined) {
-        if (!text.startsWith(added, at)) return null;
-        starts[t++] = at;
-        at += added.length;
-        sectionStart = true;
-        continue;
-      }
-      const token = idToToken(ids[t]);
-      if (token === undefined) return null;
-      let spelled = token;
-      let count = 1;
-      if (byteToken.test(token)) {
-        // a run of byte tokens spells UTF-8 characters; later tokens of the run start mid-way
-        const bytes: number[] = [];
-        while (t + count <= ids.length) {
-          const m = byteToken.exec(idToToken(ids[t + count - 1]) ?? '');
-          if (!m || addedTokens.has(ids[t + count - 1])) break;
-          bytes.push(parseInt(m[1], 16));
-          count++;
-        }
-        count--;
-        try {
-          spelled = utf8.decode(new Uint8Array(bytes));
-        } catch {
-          return null; // bytes that are not whole characters
-        }
-      }
-      starts[t] = at;
-      for (let k = 1; k < count; k++) starts[t + k] = -1;
-      let i = 0;
-      if (sectionStart) {
-        if (spelled[0] !== '\u2581') return null;
-        i = 1;
-        sectionStart = false;
-      }
-      for (; i < spelled.length; i++, at++) {
-        const c = spelled[i] === '\u2581' ? ' ' : spelled[i];
-        if (at >= text.length || text[at] !== c) return null;
-      }
-      t += count;
-    }
-    if (at !== text.length) return null;
     starts[ids.length] = text.length;
     return starts;
   };

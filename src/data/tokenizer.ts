@@ -11,7 +11,7 @@ import {
   PreTrainedTokenizer,
   Qwen2Tokenizer,
 } from '@huggingface/transformers';
-import { byteLevelOffsets, sentencePieceOffsets, type TokenOffsets } from './offsets';
+import { byteLevelOffsets, type TokenOffsets } from './offsets';
 
 export const kDefaultHubId = 'HuggingFaceTB/SmolLM2-135M';
 export const kDefaultEndpoint = 'https://huggingface.co';
@@ -65,15 +65,6 @@ const kSpecialTokenKeys = [
   'mask_token',
 ];
 
-/** The normalizer of Llama-2-style tokenizers, whose token offsets offsets.ts knows. */
-const kSentencePieceNormalizer = {
-  type: 'Sequence',
-  normalizers: [
-    { type: 'Prepend', prepend: '\u2581' },
-    { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
-  ],
-};
-
 /** Tokenizer classes by `tokenizer_class` (without the "Fast" suffix), as AutoTokenizer picks them. */
 const kClasses: Record<string, typeof PreTrainedTokenizer> = {
   LlamaTokenizer,
@@ -117,17 +108,11 @@ export function wrapTokenizer(tok: PreTrainedTokenizer, name: string): Tokenizer
   const addedById = new Map<number, string>();
   for (const [id, t] of inner.get_added_tokens_decoder()) addedById.set(id, t.content);
   const added = [...addedById.values()];
-  const json = tok._tokenizerJSON as
-    | { decoder?: { type?: unknown } | null; normalizer?: unknown; pre_tokenizer?: unknown }
-    | undefined;
-  const idToToken = (id: number) => inner.id_to_token(id) ?? undefined;
+  const json = tok._tokenizerJSON as { decoder?: { type?: unknown } | null } | undefined;
   const tokenOffsets =
     json?.decoder?.type === 'ByteLevel'
-      ? byteLevelOffsets(idToToken, addedById)
-      : json?.pre_tokenizer == null &&
-          JSON.stringify(json?.normalizer) === JSON.stringify(kSentencePieceNormalizer)
-        ? sentencePieceOffsets(idToToken, addedById)
-        : undefined;
+      ? byteLevelOffsets((id) => inner.id_to_token(id) ?? undefined, addedById)
+      : undefined;
   const toId = (t: string | null) => (t === null ? null : (inner.token_to_id(t) ?? null));
   const bosToken = specialTokensMap.bos_token ?? null;
   const bosId = toId(bosToken);

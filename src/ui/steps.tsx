@@ -24,7 +24,7 @@ export const kSteps: StepDef[] = [
   {
     id: 'model',
     title: 'Model',
-    blurb: 'Tokenizer and chat template',
+    blurb: 'Tokenizer, template, weights',
     Panel: ModelPanel,
     useStatus: useModelStatus,
   },

@@ -23,10 +23,14 @@ const llama32 = read('test/fixtures/data/llama-3.2-chat-template.jinja');
 
 const setups: [string, () => Tokenizer, boolean][] = [
   ['llama3', () => lenmlTokenizer('llama3'), true],
-  ['llama3_1 + Llama-3.2 template', () => lenmlTokenizer('llama3_1', { chat_template: llama32 }), true],
+  [
+    'llama3_1 + Llama-3.2 template',
+    () => lenmlTokenizer('llama3_1', { chat_template: llama32 }),
+    true,
+  ],
   ['qwen3', () => lenmlTokenizer('qwen3'), true],
   ['qwen3 + ChatML built-in', () => lenmlTokenizer('qwen3', { chat_template: null }), true],
-  ['llama2 + Mistral built-in', () => lenmlTokenizer('llama2'), true],
+  ['llama2 + Mistral built-in', () => lenmlTokenizer('llama2'), false],
 ];
 
 /** The same tokenizer without offsets and with a cold memo (a new object for every call). */
@@ -40,32 +44,31 @@ describe('fast paths give exactly the re-tokenizing results', () => {
     it(name, () => {
       const tok = load();
       expect(tok.tokenOffsets !== undefined).toBe(withOffsets);
-      let exact = 0;
+      let encodes = 0;
       const counted: Tokenizer = {
         ...tok,
-        tokenOffsets: tok.tokenOffsets
-          ? (text, ids) => {
-              const r = tok.tokenOffsets?.(text, ids) ?? null;
-              if (r) exact++;
-              return r;
-            }
-          : undefined,
+        encode: (text) => {
+          encodes++;
+          return tok.encode(text);
+        },
       };
       const tpl = resolveTemplate(counted);
       const expected = examples.map((ex) => reference(tok, tpl, ex));
       // twice: the second pass hits the memo of template pieces everywhere
       for (let pass = 0; pass < 2; pass++) {
+        encodes = 0;
         expect(tokenizeAll(counted, tpl, examples, { maxLength: 64 })).toEqual(expected);
       }
-      if (withOffsets) expect(exact).toBeGreaterThan(examples.length); // the new path is the one taken
+      // with offsets, every example is encoded once: the new path is the one the check covered
+      if (withOffsets) expect(encodes).toBe(examples.length);
     });
   }
 });
 
 describe('token offsets', () => {
   const cases: [string, Tokenizer, string][] = [
-    ['byte-level (qwen3)', lenmlTokenizer('qwen3'), 'Phở Gia Truyền <|im_end|>\n🙂 ok  x'],
-    ['SentencePiece (llama2)', lenmlTokenizer('llama2'), '<s>[INST]  Phở 🙂 ꙮ [/INST] ok</s> x '],
+    ['qwen3', lenmlTokenizer('qwen3'), 'Phở Gia Truyền <|im_end|>\n𓀀ꙮ ok  x'],
+    ['llama3', lenmlTokenizer('llama3'), '<|begin_of_text|>Hà Nội 𓀀ꙮ<|eot_id|>\n\n x '],
   ];
   for (const [name, tok, text] of cases) {
     it(`${name}: start of every token; -1 for a token starting inside a character`, () => {
@@ -75,13 +78,13 @@ describe('token offsets', () => {
       if (!starts) return;
       expect(starts).toHaveLength(ids.length + 1);
       expect(starts[ids.length]).toBe(text.length);
-      expect(starts.includes(-1)).toBe(true); // the emoji is split into bytes
+      expect(starts.includes(-1)).toBe(true); // a rare character is split into bytes
       // the tokens between two known starts spell the text between them
       const known = [...starts.keys()].filter((t) => starts[t] !== -1);
       for (let k = 0; k + 1 < known.length; k++) {
         const [a, b] = [known[k], known[k + 1]];
         const piece = text.slice(starts[a], starts[b]);
-        expect(tok.decode(ids.slice(a, b)).trim()).toBe(piece.trim());
+        expect(tok.decode(ids.slice(a, b))).toBe(piece);
       }
     });
   }

@@ -5,9 +5,11 @@
 // with embeddings and lm_head at std 0.2 instead of 0.02: with C = 64 and 32k tokens, lm_head rows
 // that small cap how far a LoRA on the projections can move the logits (the loss can hardly drop
 // below ln V − 1), so a 30-step run would barely show learning. At 0.2 it falls clearly.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { modelParams } from '../../src/model/params.ts';
@@ -103,4 +105,26 @@ export async function trainStatus(page: Page): Promise<TrainStatus> {
 
 export async function chartPoints(page: Page): Promise<number> {
   return page.$eval('[data-testid="loss-chart"]', (el) => Number(el.getAttribute('data-points')));
+}
+
+/**
+ * A minimal Hub: the tiny model's files at `{endpoint}/e2e/tiny/resolve/main/{file}`, 404 for
+ * anything else (Vite's dev server answers every unknown path with index.html, which a Hub never
+ * does), with Content-Length and CORS like huggingface.co.
+ */
+export async function startHub(): Promise<{ endpoint: string; repo: string; close(): void }> {
+  const files = new Map((await tinyModelFiles()).map((f) => [basename(f), f]));
+  const server = createServer((req, res) => {
+    const m = /^\/e2e\/tiny\/resolve\/main\/([\w.-]+)$/.exec(req.url ?? '');
+    const path = m ? files.get(m[1]) : undefined;
+    const headers = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*' };
+    if (req.method === 'OPTIONS') return res.writeHead(204, headers).end();
+    if (!path) return res.writeHead(404, headers).end('Entry not found');
+    const body = readFileSync(path);
+    res.writeHead(200, { ...headers, 'content-length': body.byteLength });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, repo: 'e2e/tiny', close: () => server.close() };
 }

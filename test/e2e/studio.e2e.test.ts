@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors } from '../../src/model/safetensors.ts';
 import { launchBrowser, startServer, type TestServer } from '../helpers/browser.ts';
 import {
+  startHub,
   loadDataset,
   loadModel,
   setSmallRun,
@@ -198,4 +199,30 @@ describe('the studio in the browser', () => {
     expect(card).toContain('PeftModel.from_pretrained');
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  it('loads a model from a Hub endpoint once, then from the browser cache offline', async () => {
+    const hub = await startHub();
+    const { endpoint, repo } = hub;
+    await page.click('[data-testid="step-model"]');
+    await page.click('[aria-label="Tokenizer source"] button:has-text("Hugging Face Hub")');
+    await page.fill('[data-testid="model-hub-id"]', repo);
+    await page.fill('#hub-endpoint', endpoint);
+    await page.click('[data-testid="model-source-hub"]');
+    await page.click('[data-testid="model-load"]:not([disabled])');
+    await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', {
+      timeout: 120_000,
+    });
+    expect(await page.textContent('[data-testid="model-status"]')).toContain(repo);
+    const cached = await page.evaluate(async () =>
+      (await (await caches.open('sft-studio-models')).keys()).map((r) => r.url),
+    );
+    expect(cached.some((u) => u.endsWith('/e2e/tiny/resolve/main/model.safetensors'))).toBe(true);
+    // Second load with the "Hub" gone: everything comes from Cache Storage.
+    hub.close();
+    await page.click('[data-testid="model-load"]:not([disabled])');
+    await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', {
+      timeout: 120_000,
+    });
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
 });
