@@ -67,7 +67,7 @@ function LocalFiles() {
         ref={filesRef}
         type="file"
         multiple
-        accept=".json,application/json"
+        accept=".json,.safetensors,application/json"
         data-testid="model-input"
         onChange={onPick}
         hidden
