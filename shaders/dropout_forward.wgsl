@@ -1,27 +1,34 @@
-// Dropout forward: out = keep ? x * scale : 0, scale = 1 / (1 - p) as torch computes it.
-// The mask comes from a counter-based RNG, Philox2x32-10 (Salmon et al., SC'11, Random123):
-// r = philox(counter = (i, stream), key = seed).x, and element i is kept iff r >= threshold, with
-// threshold = round(p * 2^32), so P(keep) = 1 - p. Use a different stream per (step, site), e.g.
-// stream = step * sites + site, so every LoRA dropout draws its own mask every step.
-//   x (N) f32  read
-//   out (N) f32  =
-// Dispatch: ceil(N / WG) invocations split over x/y; i = gid.x + gid.y * num_workgroups.x * WG.
+// dropout_forward: PEFT's `lora_dropout` on the LoRA input path (torch semantics: kept elements
+// are scaled by 1 / (1 − p)), with a counter-based RNG so that forward, recompute and backward
+// regenerate the same mask instead of storing it. The RNG is Philox2x32-10 (Salmon et al., SC'11,
+// Random123): r = philox(counter = (i, site), key = seed).x, element i is kept iff r >= threshold,
+// threshold = round(p · 2^32), so P(keep) = 1 − p. The seed is per micro-batch and comes from the
+// step-state buffer the host rewrites, so a new mask needs no new GPU objects.
+//
+//   x     (n) f32   read
+//   out   (n) f32   out = keep · x · scale    when params.accumulate == 0  (=)
+//                   out += keep · x · scale   when params.accumulate == 1  (+=, the backward)
+//   state (4) u32   state[0]: the micro-batch seed; state[1] == 1: dropout on, else out (+)= x
+//
+// The backward of dropout is this op on the output gradient (same site and seed: same mask).
+// Dispatch: 1-D, ceil(n / WG) workgroups split over x/y; i = (wid.x + wid.y·nwg.x)·WG + lid.x.
 
-override WG: u32 = 256;
+override WG: u32 = 256u;
 
 struct Params {
   n: u32,
-  seed: u32,
-  stream: u32,
-  threshold: u32,
-  scale: f32,
+  site: u32,
+  threshold: u32, // round(p · 2^32), clamped to 2^32 − 1
+  scale: f32, // f32(1 / (1 − p))
+  accumulate: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<uniform> params: Params;
+@group(0) @binding(2) var<storage, read> state: array<u32>;
+@group(0) @binding(3) var<uniform> params: Params;
 
-// High 32 bits of the 64-bit product a * b, from 16-bit halves (WGSL has no 64-bit integers).
+// High 32 bits of the 64-bit product a · b, from 16-bit halves (WGSL has no 64-bit integers).
 fn mulhi(a: u32, b: u32) -> u32 {
   let a0 = a & 0xffffu;
   let a1 = a >> 16u;
@@ -48,15 +55,23 @@ fn philox2x32_10(counter: vec2<u32>, seed: u32) -> vec2<u32> {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid.x;
   if (i >= params.n) {
     return;
   }
-  let r = philox2x32_10(vec2<u32>(i, params.stream), params.seed).x;
-  var y = 0.0;
-  if (r >= params.threshold) {
-    y = x[i] * params.scale;
+  var y = x[i];
+  if (state[1] == 1u) {
+    let r = philox2x32_10(vec2<u32>(i, params.site), state[0]).x;
+    y = select(0.0, y * params.scale, r >= params.threshold);
   }
-  out[i] = y;
+  if (params.accumulate == 1u) {
+    out[i] = out[i] + y;
+  } else {
+    out[i] = y;
+  }
 }

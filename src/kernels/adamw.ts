@@ -1,70 +1,71 @@
-// AdamW step (torch.optim.AdamW semantics: decoupled weight decay, bias correction, eps added
-// after the bias-corrected sqrt), elementwise over one flat f32 parameter buffer with its
-// gradient and moments. Clipping is applied inside: the gradient is multiplied by the clip
-// coefficient that gradnorm left on the GPU (bind a [0, 1] tensor to disable), times gradScale.
-//
-//   const op = await adamwStep(ctx, { param, grad, m, v, clip, n, weightDecay })
-//   op.setStep(step, lr)   // before submitting each optimizer step (1-based step, scheduled lr)
-//   op.record(pass)
-//
-// Prefer one flat buffer for all LoRA A/B (one dispatch); several buffers need one op each.
-import type { GpuContext, Tensor } from '../gpu/context.ts';
-import { packParams, type ParamField } from '../gpu/context.ts';
+// One AdamW step (torch.optim.AdamW) on a flat f32 parameter buffer (shaders/adamw_forward.wgsl),
+// fused with the trainer's per-step gradient handling: the 1/tokens loss normalisation, the clip
+// coefficient of torch.nn.utils.clip_grad_norm_ from the norm gradnormForward left in `stats`, and
+// the NaN/Inf guard (a non-finite norm skips the update on the device and sets the skipped flag).
+//   const op = await adamwForward(ctx, { param, grad, m, v, stats, n, ...hyper })
+//   op.setStep(lr, step, invTokens)   // before submitting each optimizer step (1-based step)
+//   op.record(pass)                   // after gradnormForward's op in the same pass
+// The step-dependent scalars are computed here in float64, as PyTorch does with Python floats,
+// and rounded to f32 when packed; setStep only writes the uniform (no new GPU objects).
+import type { GpuContext, ParamField, Tensor } from '../gpu/context.ts';
+import { packParams } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
 import { ShapeError } from '../gpu/errors.ts';
 import { makeOp, type GpuOp } from '../gpu/op.ts';
 import code from '../../shaders/adamw_forward.wgsl?raw';
+import { kStatsSize } from './gradnorm.ts';
 import { grid1d } from './launch.ts';
 
 const kWg = 256;
 
 export interface AdamwHyper {
-  beta1?: number; // 0.9
-  beta2?: number; // 0.999
-  eps?: number; // 1e-8
-  weightDecay?: number; // 0.01 (torch's AdamW default)
-  /** Extra gradient multiplier (e.g. to undo a loss scale); default 1. */
-  gradScale?: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** clip_grad_norm_'s max_norm (> 0). */
+  maxGradNorm: number;
 }
 
 export interface AdamwArgs extends AdamwHyper {
   param: Tensor; // (n) f32, updated in place
-  grad: Tensor; // (n) f32
-  m: Tensor; // (n) f32, zeros at step 0
-  v: Tensor; // (n) f32, zeros at step 0
-  clip: Tensor; // (2) f32 [norm, coef] from gradnorm, or [0, 1]
+  grad: Tensor; // (n) f32, the sum over the step's tokens (scaled by invTokens here)
+  m: Tensor; // (n) f32, zeros before the first step
+  v: Tensor; // (n) f32, zeros before the first step
+  stats: Tensor; // (kStatsSize) f32: reads the norm, writes the skipped flag and clip coefficient
   n: number;
-  /** Initial step and lr (setStep changes them); default step 1, lr 0. */
-  step?: number;
-  lr?: number;
   label?: string;
 }
 
 export interface AdamwOp extends GpuOp {
-  /** Rewrites the step-dependent scalars; call before submitting the step (1-based). */
-  setStep(step: number, lr: number): void;
+  /** Rewrites lr, the 1-based step and 1/tokens for the next submitted step. */
+  setStep(lr: number, step: number, invTokens: number): void;
 }
 
-/** The Params fields of adamw_forward.wgsl for one step, computed in float64 as PyTorch does. */
-export function adamwParams(n: number, step: number, lr: number, h: AdamwHyper): ParamField[] {
-  const beta1 = h.beta1 ?? 0.9;
-  const beta2 = h.beta2 ?? 0.999;
-  const wd = h.weightDecay ?? 0.01;
+/** The Step uniform of adamw_forward.wgsl, in declaration order. */
+export function adamwParams(
+  n: number,
+  h: AdamwHyper,
+  lr: number,
+  step: number,
+  invTokens: number,
+): ParamField[] {
   return [
     ['u32', n],
-    ['f32', 1 - lr * wd],
-    ['f32', 1 - beta1],
-    ['f32', beta2],
-    ['f32', 1 - beta2],
-    ['f32', lr / (1 - beta1 ** step)],
-    ['f32', Math.sqrt(1 - beta2 ** step)],
-    ['f32', h.eps ?? 1e-8],
-    ['f32', h.gradScale ?? 1],
+    ['f32', 1 - lr * h.weightDecay],
+    ['f32', 1 - h.beta1],
+    ['f32', h.beta2],
+    ['f32', 1 - h.beta2],
+    ['f32', lr / (1 - h.beta1 ** step)],
+    ['f32', Math.sqrt(1 - h.beta2 ** step)],
+    ['f32', h.eps],
+    ['f32', h.maxGradNorm],
+    ['f32', invTokens],
   ];
 }
 
-export async function adamwStep(ctx: GpuContext, a: AdamwArgs): Promise<AdamwOp> {
-  const k = 'adamwStep';
+export async function adamwForward(ctx: GpuContext, a: AdamwArgs): Promise<AdamwOp> {
+  const k = 'adamwForward';
   checkDims(k, { n: a.n });
   for (const [name, t] of [
     ['param', a.param],
@@ -74,34 +75,36 @@ export async function adamwStep(ctx: GpuContext, a: AdamwArgs): Promise<AdamwOp>
   ] as const) {
     checkTensor(k, name, t, [a.n], 'f32');
   }
-  checkTensor(k, 'clip', a.clip, [2], 'f32');
-  checkDistinct(k, a.param, a.grad, a.m, a.v, a.clip);
-  checkDistinct(k, a.m, a.grad, a.v, a.clip);
-  checkDistinct(k, a.v, a.grad, a.clip);
-  const check = (step: number, lr: number): void => {
+  checkTensor(k, 'stats', a.stats, [kStatsSize], 'f32');
+  checkDistinct(k, a.param, a.grad, a.m, a.v, a.stats);
+  checkDistinct(k, a.m, a.grad, a.v, a.stats);
+  checkDistinct(k, a.v, a.grad, a.stats);
+  checkDistinct(k, a.stats, a.grad);
+  if (!(a.maxGradNorm > 0)) throw new ShapeError(k, `maxGradNorm = ${a.maxGradNorm} must be > 0`);
+  const check = (lr: number, step: number, invTokens: number): void => {
     if (!Number.isInteger(step) || step < 1) throw new ShapeError(k, `step = ${step} must be >= 1`);
     if (!Number.isFinite(lr)) throw new ShapeError(k, `lr = ${lr} must be finite`);
+    if (!(invTokens > 0)) throw new ShapeError(k, `invTokens = ${invTokens} must be > 0`);
   };
-  const step = a.step ?? 1;
-  const lr = a.lr ?? 0;
-  check(step, lr);
   const label = a.label ?? 'adamw_forward';
-  const uniform = ctx.params(adamwParams(a.n, step, lr, a), `${label}.params`);
+  const uniform = ctx.params(adamwParams(a.n, a, 0, 1, 1), `${label}.step`);
   const op = await makeOp(ctx, {
     label,
     shader: 'adamw_forward',
     code,
     overrides: { WG: kWg },
-    bindings: [a.param, a.grad, a.m, a.v, a.clip, uniform],
+    bindings: [a.param, a.grad, a.m, a.v, a.stats, uniform],
     workgroups: grid1d(a.n, kWg),
-    flops: 14 * a.n,
+    flops: 16 * a.n,
   });
   return {
-    ...op,
+    label: op.label,
+    flops: op.flops,
     record: (pass) => op.record(pass),
-    setStep(s, l) {
-      check(s, l);
-      ctx.device.queue.writeBuffer(uniform, 0, packParams(adamwParams(a.n, s, l, a)));
+    setStep(lr, step, invTokens) {
+      check(lr, step, invTokens);
+      const fields = adamwParams(a.n, a, lr, step, invTokens);
+      ctx.device.queue.writeBuffer(uniform, 0, packParams(fields));
     },
     destroy() {
       op.destroy();

@@ -1,29 +1,31 @@
-// Dropout with a counter-based RNG (Philox2x32-10): the forward and the backward regenerate the
-// same keep mask from (seed, stream, element index), so no mask is stored. torch semantics:
-// kept elements are scaled by 1 / (1 - p).
-//   dropoutForward(ctx, { x (N), out (N) =, p, seed, stream })
-//   dropoutBackward(ctx, { dout (N), dx (N) =, p, seed, stream })   same p/seed/stream as forward
-// `stream` must differ per (optimizer step, dropout site), e.g. step · sites + site.
-import type { GpuContext, Tensor } from '../gpu/context.ts';
+// Dropout on the LoRA input path (shaders/dropout_forward.wgsl), torch semantics (kept elements
+// scaled by 1 / (1 − p)), with a counter-based RNG, Philox2x32-10: the mask is a function of
+// (element index, site, micro-batch seed), so forward, recompute and backward regenerate it
+// instead of storing it. The seed and the on/off flag live in the step-state buffer (u32
+// [seed, on, 0, 0]) the host rewrites per micro-batch, so a new mask needs no new GPU objects.
+//   dropoutForward(ctx, { x (n), out (n) =, state, n, p, site })
+//   dropoutBackward(ctx, { dout (n), dx (n) +=, state, n, p, site })   same p/site as the forward
+// `site` must differ per dropout site (layer · modules + module), so each draws its own mask.
+import type { GpuContext, ParamField, Tensor } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
 import { ShapeError } from '../gpu/errors.ts';
 import { makeOp, type GpuOp } from '../gpu/op.ts';
-import forwardCode from '../../shaders/dropout_forward.wgsl?raw';
-import backwardCode from '../../shaders/dropout_backward.wgsl?raw';
+import code from '../../shaders/dropout_forward.wgsl?raw';
 import { grid1d } from './launch.ts';
 
 const kWg = 256;
 
-export interface DropoutMask {
+export interface DropoutSite {
   n: number;
   /** Drop probability in [0, 1). */
   p: number;
-  seed: number; // u32
-  stream: number; // u32
+  /** u32 stream id of this dropout site (the Philox counter's second word). */
+  site: number;
+  state: Tensor; // (4) u32: [micro-batch seed, 1 = dropout on, 0, 0]
   label?: string;
 }
 
-/** Keep iff philox(...) >= threshold; P(keep) = 1 − threshold / 2^32. */
+/** Keep iff philox(...).x >= threshold; P(keep) = 1 − threshold / 2^32. */
 export function dropoutThreshold(p: number): number {
   return Math.min(0xffffffff, Math.round(p * 2 ** 32));
 }
@@ -31,62 +33,57 @@ export function dropoutThreshold(p: number): number {
 /** The scale torch applies to kept elements, 1 / (1 − p), as an f32. */
 export const dropoutScale = (p: number): number => Math.fround(1 / (1 - p));
 
-function params(kernel: string, a: DropoutMask): ['u32' | 'f32', number][] {
+function params(kernel: string, a: DropoutSite, accumulate: boolean): ParamField[] {
   checkDims(kernel, { n: a.n });
   if (!(a.p >= 0 && a.p < 1)) throw new ShapeError(kernel, `p = ${a.p} must be in [0, 1)`);
-  for (const [name, v] of [
-    ['seed', a.seed],
-    ['stream', a.stream],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-      throw new ShapeError(kernel, `${name} = ${v} must be a u32`);
-    }
+  if (!Number.isInteger(a.site) || a.site < 0 || a.site > 0xffffffff) {
+    throw new ShapeError(kernel, `site = ${a.site} must be a u32`);
   }
+  checkTensor(kernel, 'state', a.state, [4], 'u32');
   return [
     ['u32', a.n],
-    ['u32', a.seed],
-    ['u32', a.stream],
+    ['u32', a.site],
     ['u32', dropoutThreshold(a.p)],
     ['f32', dropoutScale(a.p)],
+    ['u32', accumulate ? 1 : 0],
   ];
 }
 
-export async function dropoutForward(
+function launch(
   ctx: GpuContext,
-  a: DropoutMask & { x: Tensor; out: Tensor },
+  kernel: string,
+  a: DropoutSite,
+  inp: Tensor,
+  out: Tensor,
+  accumulate: boolean,
 ): Promise<GpuOp> {
-  const k = 'dropoutForward';
-  const p = params(k, a);
-  checkTensor(k, 'x', a.x, [a.n], 'f32');
-  checkTensor(k, 'out', a.out, [a.n], 'f32');
-  checkDistinct(k, a.out, a.x);
+  const p = params(kernel, a, accumulate);
+  checkTensor(kernel, 'input', inp, [a.n], 'f32');
+  checkTensor(kernel, 'output', out, [a.n], 'f32');
+  checkDistinct(kernel, out, inp, a.state);
   return makeOp(ctx, {
-    label: a.label ?? 'dropout_forward',
+    label: a.label ?? (accumulate ? 'dropout_backward' : 'dropout_forward'),
     shader: 'dropout_forward',
-    code: forwardCode,
+    code,
     overrides: { WG: kWg },
-    bindings: [a.x, a.out],
+    bindings: [inp, out, a.state],
     params: p,
     workgroups: grid1d(a.n, kWg),
   });
 }
 
-export async function dropoutBackward(
+/** out = dropout(x) (=). */
+export function dropoutForward(
   ctx: GpuContext,
-  a: DropoutMask & { dout: Tensor; dx: Tensor },
+  a: DropoutSite & { x: Tensor; out: Tensor },
 ): Promise<GpuOp> {
-  const k = 'dropoutBackward';
-  const p = params(k, a);
-  checkTensor(k, 'dout', a.dout, [a.n], 'f32');
-  checkTensor(k, 'dx', a.dx, [a.n], 'f32');
-  checkDistinct(k, a.dx, a.dout);
-  return makeOp(ctx, {
-    label: a.label ?? 'dropout_backward',
-    shader: 'dropout_backward',
-    code: backwardCode,
-    overrides: { WG: kWg },
-    bindings: [a.dout, a.dx],
-    params: p,
-    workgroups: grid1d(a.n, kWg),
-  });
+  return launch(ctx, 'dropoutForward', a, a.x, a.out, false);
+}
+
+/** dx += dropout'(dout): the forward's mask and scale on the gradient, accumulated (+=). */
+export function dropoutBackward(
+  ctx: GpuContext,
+  a: DropoutSite & { dout: Tensor; dx: Tensor },
+): Promise<GpuOp> {
+  return launch(ctx, 'dropoutBackward', a, a.dout, a.dx, true);
 }

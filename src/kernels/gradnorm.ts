@@ -1,95 +1,56 @@
-// Global gradient L2 norm over any number of gradient buffers, and the clip coefficient of
-// torch.nn.utils.clip_grad_norm_ (min(1, max_norm / (norm + 1e-6))), kept on the GPU in a
-// 2-float tensor [norm, coef] that adamw reads. Two passes, no atomics: per-workgroup partial sums
-// of squares for each buffer (disjoint ranges of one partials tensor), then one workgroup sums them.
-//   gradnormPartials(grads) -> floats the partials scratch needs
-//   gradnorm(ctx, { grads: [{ grad, n }], partials, out (2) =, maxNorm })
-// The norm can be read back lazily (every N steps) for the chart; the step does not wait on it.
+// Global L2 norm of one flat f32 gradient buffer (shaders/gradnorm_forward.wgsl), deterministic:
+// two dispatches of the same shader, per-workgroup partial sums of squares into stats[0, partials),
+// then one workgroup sums them into stats[kStatsNorm] = sqrt(total). No atomics, fixed order.
+// The clip coefficient (torch.nn.utils.clip_grad_norm_) is applied by adamwForward, which reads the
+// norm from the same stats buffer, so the step never waits on a readback.
+//   const op = await gradnormForward(ctx, { grad, stats, n })   // stats (kStatsSize) f32
+//   op.record(pass)
 import type { GpuContext, Tensor } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
-import { ShapeError } from '../gpu/errors.ts';
 import { makeOp, sequenceOps, type GpuOp } from '../gpu/op.ts';
-import partialCode from '../../shaders/gradnorm_forward.wgsl?raw';
-import finalizeCode from '../../shaders/gradnorm_finalize.wgsl?raw';
+import code from '../../shaders/gradnorm_forward.wgsl?raw';
 import { cdiv } from './launch.ts';
 
 const kWg = 256;
-const kMaxGroups = 1024; // per gradient buffer
-
-export interface GradSlice {
-  grad: Tensor; // (n) f32
-  n: number;
-}
-
-/** Elements per workgroup for a buffer of n: a multiple of WG, at most kMaxGroups groups. */
-function chunkFor(n: number): number {
-  return Math.max(kWg * 4, cdiv(cdiv(n, kMaxGroups), kWg) * kWg);
-}
-
-/** Partial sums one buffer of n elements writes. */
-const groupsFor = (n: number): number => cdiv(n, chunkFor(n));
-
-/** Size (floats) of the partials scratch for these gradient buffers. */
-export function gradnormPartials(grads: { n: number }[]): number {
-  return grads.reduce((s, g) => s + groupsFor(g.n), 0);
-}
+/** Partial sums of the first pass: one per workgroup, at most this many. */
+export const kNormPartials = 512;
+/** stats layout (f32): partials [0, 512), norm [512], skipped flag [513], clip coefficient [514]. */
+export const kStatsNorm = 512;
+export const kStatsSkipped = 513;
+export const kStatsClip = 514;
+export const kStatsSize = 1024;
 
 export interface GradnormArgs {
-  grads: GradSlice[];
-  partials: Tensor; // (gradnormPartials(grads)) f32 scratch
-  out: Tensor; // (2) f32: [norm, clip coef], =
-  /** clip_grad_norm_'s max_norm; <= 0 disables clipping (coef 1). */
-  maxNorm: number;
+  grad: Tensor; // (n) f32
+  stats: Tensor; // (kStatsSize) f32: partials and the norm written (=)
+  n: number;
   label?: string;
 }
 
-export async function gradnorm(ctx: GpuContext, a: GradnormArgs): Promise<GpuOp> {
-  const k = 'gradnorm';
-  if (a.grads.length === 0) throw new ShapeError(k, 'no gradient buffers');
-  const count = gradnormPartials(a.grads);
-  checkTensor(k, 'partials', a.partials, [count], 'f32');
-  checkTensor(k, 'out', a.out, [2], 'f32');
-  checkDistinct(k, a.out, a.partials);
-  const label = a.label ?? 'gradnorm';
-  const ops: GpuOp[] = [];
-  let offset = 0;
-  for (const [idx, g] of a.grads.entries()) {
-    checkDims(k, { [`grads[${idx}].n`]: g.n });
-    checkTensor(k, `grads[${idx}]`, g.grad, [g.n], 'f32');
-    checkDistinct(k, a.partials, g.grad);
-    checkDistinct(k, a.out, g.grad);
-    const groups = groupsFor(g.n);
-    ops.push(
-      await makeOp(ctx, {
-        label: `${label}.partials`,
-        shader: 'gradnorm_forward',
-        code: partialCode,
-        overrides: { WG: kWg },
-        bindings: [g.grad, a.partials],
-        params: [
-          ['u32', g.n],
-          ['u32', chunkFor(g.n)],
-          ['u32', offset],
-        ],
-        workgroups: [groups, 1, 1],
-        flops: 2 * g.n,
-      }),
-    );
-    offset += groups;
-  }
-  ops.push(
-    await makeOp(ctx, {
-      label: `${label}.finalize`,
-      shader: 'gradnorm_finalize',
-      code: finalizeCode,
+export async function gradnormForward(ctx: GpuContext, a: GradnormArgs): Promise<GpuOp> {
+  const k = 'gradnormForward';
+  checkDims(k, { n: a.n });
+  checkTensor(k, 'grad', a.grad, [a.n], 'f32');
+  checkTensor(k, 'stats', a.stats, [kStatsSize], 'f32');
+  checkDistinct(k, a.stats, a.grad);
+  const perThread = Math.max(1, cdiv(a.n, kNormPartials * kWg));
+  const partials = cdiv(a.n, perThread * kWg);
+  const label = a.label ?? 'gradnorm_forward';
+  const phase = (p: number) =>
+    makeOp(ctx, {
+      label: `${label}.${p === 0 ? 'partials' : 'finalize'}`,
+      shader: 'gradnorm_forward',
+      code,
       overrides: { WG: kWg },
-      bindings: [a.partials, a.out],
+      bindings: [a.grad, a.stats],
       params: [
-        ['u32', count],
-        ['f32', a.maxNorm],
+        ['u32', a.n],
+        ['u32', perThread],
+        ['u32', partials],
+        ['u32', p],
       ],
-      workgroups: [1, 1, 1],
-    }),
-  );
-  return sequenceOps(label, ops);
+      workgroups: [p === 0 ? partials : 1, 1, 1],
+      flops: p === 0 ? 2 * a.n : partials,
+    });
+  return sequenceOps(label, [await phase(0), await phase(1)]);
 }

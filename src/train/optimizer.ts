@@ -5,12 +5,11 @@
 // back to the per-site A/B buffers. Step-varying values (lr, step, 1/tokens) live in a small
 // uniform the host rewrites before each step, so no GPU objects are created per step.
 import type { GpuContext, Tensor } from '../gpu/context.ts';
-import { splitWorkgroups } from '../gpu/context.ts';
-import { makeOp, sequenceOps, type GpuOp } from '../gpu/op.ts';
+import type { GpuOp } from '../gpu/op.ts';
+import { adamwForward, type AdamwHyper } from '../kernels/adamw.ts';
+import { gradnormForward } from '../kernels/gradnorm.ts';
 import type { Engine } from '../model/forward.ts';
 import { linearShape } from '../model/lora.ts';
-import normCode from '../../shaders/lora_gradnorm_forward.wgsl?raw';
-import adamwCode from '../../shaders/lora_adamw_forward.wgsl?raw';
 
 /** Where each per-site tensor sits in the flat buffers (element offsets). */
 export interface FlatEntry {
@@ -36,13 +35,7 @@ export function flatLayout(e: Engine): FlatEntry[] {
   return out;
 }
 
-export interface OptimizerHyper {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  maxGradNorm: number;
-}
+export type OptimizerHyper = AdamwHyper;
 
 export interface DeviceOptimizer {
   layout: FlatEntry[];
@@ -50,7 +43,7 @@ export interface DeviceOptimizer {
   flat: Tensor;
   m: Tensor;
   v: Tensor;
-  /** [0] norm² partials..., the final [norm, skipped] at `statsOffset`. */
+  /** (kStatsSize) f32: norm² partials, then [norm, skipped, clip] at kStatsNorm (kernels/gradnorm). */
   stats: Tensor;
   /** Sets lr, step (1-based) and 1/tokens for the next `encode`. */
   setStep(lr: number, step: number, invTokens: number): void;
@@ -60,10 +53,6 @@ export interface DeviceOptimizer {
   encodeGather(encoder: GPUCommandEncoder): void;
   destroy(): void;
 }
-
-const kWg = 256;
-/** Partial sums of the norm: one per workgroup of the first pass (at most this many). */
-export const kNormPartials = 512;
 
 export async function createOptimizer(
   ctx: GpuContext,
@@ -76,48 +65,23 @@ export async function createOptimizer(
   const grad = e.buf('grad.flat');
   const m = e.buf('adam.m');
   const v = e.buf('adam.v');
-  const stats = e.buf('adam.norm'); // (1024) f32: partials [0, 512), norm at 512, skipped at 513
-  const uniform = ctx.device.createBuffer({
-    label: 'adamw.step',
-    size: 48,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  const stats = e.buf('adam.norm'); // (1024) f32: partials [0, 512), [norm, skipped, clip] at 512
+  const normOp: GpuOp = await gradnormForward(ctx, {
+    grad,
+    stats,
+    n: count,
+    label: 'lora_gradnorm',
   });
-  const perThread = Math.max(1, Math.ceil(count / (kNormPartials * kWg)));
-  const partials = Math.ceil(count / (perThread * kWg));
-  const normParams = (phase: number): ['u32', number][] => [
-    ['u32', count],
-    ['u32', perThread],
-    ['u32', partials],
-    ['u32', phase],
-  ];
-  const normOp: GpuOp = sequenceOps('lora_gradnorm', [
-    await makeOp(ctx, {
-      label: 'lora_gradnorm',
-      code: normCode,
-      overrides: { WG: kWg },
-      bindings: [grad, stats],
-      params: normParams(0),
-      workgroups: [partials, 1, 1],
-    }),
-    await makeOp(ctx, {
-      label: 'lora_gradnorm',
-      code: normCode,
-      overrides: { WG: kWg },
-      bindings: [grad, stats],
-      params: normParams(1),
-      workgroups: [1, 1, 1],
-    }),
-  ]);
-  const adamPipeline = await ctx.pipeline('lora_adamw', adamwCode, { WG: kWg });
-  const adamBind = ctx.bindGroup(
-    adamPipeline,
-    [flat.buffer, grad.buffer, m.buffer, v.buffer, stats.buffer, uniform],
-    'lora_adamw',
-  );
-  const adamGrid = splitWorkgroups(Math.ceil(count / kWg));
-  const host = new ArrayBuffer(48);
-  const f = new Float32Array(host);
-  const u = new Uint32Array(host);
+  const adamOp = await adamwForward(ctx, {
+    param: flat,
+    grad,
+    m,
+    v,
+    stats,
+    n: count,
+    ...h,
+    label: 'lora_adamw',
+  });
   return {
     layout,
     count,
@@ -126,18 +90,7 @@ export async function createOptimizer(
     v,
     stats,
     setStep(lr, step, invTokens) {
-      u[0] = count;
-      u[1] = partials;
-      f[2] = lr;
-      f[3] = h.beta1;
-      f[4] = h.beta2;
-      f[5] = h.eps;
-      f[6] = h.weightDecay;
-      f[7] = h.maxGradNorm;
-      f[8] = invTokens;
-      f[9] = 1 - Math.pow(h.beta1, step);
-      f[10] = 1 - Math.pow(h.beta2, step);
-      ctx.device.queue.writeBuffer(uniform, 0, host);
+      adamOp.setStep(lr, step, invTokens);
     },
     encode(encoder) {
       for (const x of layout) {
@@ -145,9 +98,7 @@ export async function createOptimizer(
       }
       const pass = encoder.beginComputePass({ label: 'optimizer' });
       normOp.record(pass);
-      pass.setPipeline(adamPipeline);
-      pass.setBindGroup(0, adamBind);
-      pass.dispatchWorkgroups(adamGrid[0], adamGrid[1], adamGrid[2]);
+      adamOp.record(pass);
       pass.end();
       for (const x of layout) {
         encoder.copyBufferToBuffer(flat.buffer, x.offset * 4, x.param.buffer, 0, x.count * 4);
@@ -159,7 +110,7 @@ export async function createOptimizer(
       }
     },
     destroy() {
-      uniform.destroy();
+      adamOp.destroy();
       normOp.destroy();
     },
   };

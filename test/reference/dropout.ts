@@ -1,5 +1,6 @@
 // CPU reference for dropout's counter-based RNG, Philox2x32-10 (Random123), bit-exact with
-// shaders/dropout_*.wgsl, and the dropout forward/backward built on it.
+// shaders/dropout_forward.wgsl, and the dropout forward/backward built on it: counter = (i, site),
+// key = the micro-batch seed; keep iff philox(...).x >= round(p · 2^32).
 
 function mulhilo(a: number, b: number): [number, number] {
   const p = BigInt(a >>> 0) * BigInt(b >>> 0);
@@ -19,16 +20,26 @@ export function philox2x32_10(c0: number, c1: number, key: number): [number, num
   return [x, y];
 }
 
-export function dropoutMaskRef(n: number, p: number, seed: number, stream: number): Uint8Array {
+export function dropoutMaskRef(n: number, p: number, seed: number, site: number): Uint8Array {
   const threshold = Math.min(0xffffffff, Math.round(p * 2 ** 32));
   const keep = new Uint8Array(n);
-  for (let i = 0; i < n; i++) keep[i] = philox2x32_10(i, stream, seed)[0] >= threshold ? 1 : 0;
+  for (let i = 0; i < n; i++) keep[i] = philox2x32_10(i, site, seed)[0] >= threshold ? 1 : 0;
   return keep;
 }
 
-export function dropoutRef(x: ArrayLike<number>, keep: Uint8Array, p: number): Float64Array {
+/**
+ * keep · x · f32(1/(1−p)), each product rounded to f32 once; with `base`, the backward's
+ * accumulation base + that (one more f32 rounding).
+ */
+export function dropoutRef(
+  x: ArrayLike<number>,
+  keep: Uint8Array,
+  p: number,
+  base?: ArrayLike<number>,
+): Float64Array {
   const scale = Math.fround(1 / (1 - p));
-  return Float64Array.from({ length: x.length }, (_, i) =>
-    keep[i] ? Math.fround(x[i] * scale) : 0,
-  );
+  return Float64Array.from({ length: x.length }, (_, i) => {
+    const y = keep[i] ? Math.fround(x[i] * scale) : 0;
+    return base ? Math.fround(base[i] + y) : y;
+  });
 }

@@ -1,13 +1,11 @@
-// LoRA input dropout as a prepared op (shaders/lora_dropout_forward.wgsl): the mask comes from the
+// LoRA input dropout as a prepared op (src/kernels/dropout.ts): the mask comes from the
 // micro-batch seed in the step-state buffer and the site id, so forward, recompute and backward
 // agree without storing masks, and changing the seed needs no new GPU objects.
 import type { GpuContext, Tensor } from '../../gpu/context.ts';
-import { splitWorkgroups } from '../../gpu/context.ts';
-import { makeOp, type GpuOp } from '../../gpu/op.ts';
-import code from '../../../shaders/lora_dropout_forward.wgsl?raw';
+import type { GpuOp } from '../../gpu/op.ts';
+import { dropoutBackward, dropoutForward } from '../../kernels/dropout.ts';
 
-const kWg = 256;
-
+/** out = dropout(x) (=), or with `accumulate` the backward out += dropout'(x) (same mask). */
 export async function dropoutOp(
   ctx: GpuContext,
   site: { p: number; site: number; state?: Tensor },
@@ -18,17 +16,8 @@ export async function dropoutOp(
   label: string,
 ): Promise<GpuOp> {
   if (!site.state) throw new Error(`${label}: dropout needs the step-state buffer`);
-  return makeOp(ctx, {
-    label,
-    code,
-    overrides: { WG: kWg },
-    bindings: [x, out, site.state],
-    params: [
-      ['u32', n],
-      ['u32', site.site],
-      ['f32', site.p],
-      ['u32', accumulate ? 1 : 0],
-    ],
-    workgroups: splitWorkgroups(Math.ceil(n / kWg)),
-  });
+  const a = { n, p: site.p, site: site.site, state: site.state, label };
+  return accumulate
+    ? dropoutBackward(ctx, { ...a, dout: x, dx: out })
+    : dropoutForward(ctx, { ...a, x, out });
 }
