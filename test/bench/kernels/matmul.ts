@@ -28,7 +28,7 @@ import {
 } from '../../../src/kernels/matmul.ts';
 import { loraForward, loraShapeClass, loraTuneTasks } from '../../../src/kernels/lora.ts';
 import naiveCode from './matmul_naive.wgsl?raw';
-import aluCode from './matmul_alu_probe.wgsl?raw';
+import aluCode from '../../../shaders/alu_probe_forward.wgsl?raw';
 
 const quick = process.argv.includes('--quick');
 const kIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
