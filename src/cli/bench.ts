@@ -175,7 +175,7 @@ async function aluPeak(ctx: GpuContext): Promise<number> {
  * one pool of 2^20 uniform bf16 numbers, read at a random offset per tensor (a bench measures
  * speed, not language; filling 135M values one by one takes minutes on a loaded machine).
  */
-function randomModel(ctx: GpuContext, config: ModelConfig): DeviceModel {
+export function randomModel(ctx: GpuContext, config: ModelConfig): DeviceModel {
   const weights = new Map<string, Tensor>();
   let seed = 12345;
   const rand = () => {

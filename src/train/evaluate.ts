@@ -9,7 +9,7 @@ import { loadDeviceModel, type DeviceModel } from '../model/layers/load.ts';
 import type { LoraWeights } from '../model/lora.ts';
 import type { ModelSource } from '../model/source.ts';
 import { makeBatch, runSeqLen } from './packing.ts';
-import { checkTokenIds, contextFor } from './trainer.ts';
+import { checkTokenIds, contextFor } from './context.ts';
 
 export interface EvalResult {
   /** Mean next-token loss over the trained tokens (NaN when there are none). */

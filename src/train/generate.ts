@@ -9,7 +9,7 @@ import { loadDeviceModel, type DeviceModel } from '../model/layers/load.ts';
 import type { LoraWeights } from '../model/lora.ts';
 import type { ModelSource } from '../model/source.ts';
 import { mulberry32, type Rng } from './rng.ts';
-import { contextFor } from './trainer.ts';
+import { contextFor } from './context.ts';
 
 export interface GenerateOptions {
   maxNewTokens?: number;

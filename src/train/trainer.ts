@@ -8,8 +8,7 @@
 // (gather, norm, fused AdamW with clipping and the NaN/Inf guard, scatter) that also copies the
 // step's loss and norm into a staging buffer. The host never waits inside a step: it reads the
 // staging buffer of step s-2 while the GPU works on s-1 and s, and emits events in order.
-import { GpuContext, type Tensor } from '../gpu/context.ts';
-import type { DeviceInfo } from '../gpu/device.ts';
+import type { GpuContext, Tensor } from '../gpu/context.ts';
 import type { TokenizedExample } from '../data/types.ts';
 import { createBackward } from '../model/backward.ts';
 import { createEngine, type Engine } from '../model/forward.ts';
@@ -23,13 +22,14 @@ import type { WeightsProgress } from '../model/weights.ts';
 import { exportAdapter, type AdapterFiles } from './adapter.ts';
 import { decodeCheckpoint, encodeCheckpoint, CheckpointError } from './checkpoint.ts';
 import { resolveHyper, type TrainHyper, type TrainHyperInput } from './config.ts';
+import { contextFor } from './context.ts';
 import type { TrainEvent } from './events.ts';
 import { createOptimizer, type DeviceOptimizer } from './optimizer.ts';
-import { makeDataOrder, type DataOrder } from './order.ts';
-import { makeBatch, planBatches, runSeqLen, type PackedBatch } from './packing.ts';
+import { makeBatch, planBatches, type PackedBatch } from './packing.ts';
+import { prepareRunData } from './rundata.ts';
 import { subSeed } from './rng.ts';
 import { makeSchedule } from './schedule.ts';
-import { evalSplit } from './split.ts';
+import { RunClock, StepReadback, type StepInfo } from './stats.ts';
 
 export interface TrainerConfig {
   /** Where the base model comes from, or a model already on this device. */
@@ -93,49 +93,11 @@ export interface Trainer {
   destroy(): void;
 }
 
-/** A GpuContext for a bare GPUDevice (the browser worker passes one). */
-export function contextFor(device: GPUDevice | GpuContext): GpuContext {
-  if (device instanceof GpuContext) return device;
-  const ai = device.adapterInfo;
-  const info: DeviceInfo = {
-    vendor: ai?.vendor ?? '',
-    architecture: ai?.architecture ?? '',
-    description: ai?.description ?? '',
-    device: ai?.device ?? '',
-    features: [...device.features].sort(),
-    maxBufferSize: device.limits.maxBufferSize,
-    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-    maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
-    maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
-    maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
-  };
-  return new GpuContext(device, info);
-}
-
 function isDeviceModel(m: ModelSource | DeviceModel): m is DeviceModel {
   return 'weights' in m && 'config' in m;
 }
 
 const kInFlight = 2;
-
-/** Token ids and labels must index the model's vocabulary (else the GPU would read garbage). */
-export function checkTokenIds(examples: TokenizedExample[], vocab: number, what: string): void {
-  for (const e of examples) {
-    for (let j = 0; j < e.inputIds.length; j++) {
-      const id = e.inputIds[j];
-      const label = e.labels[j];
-      if (
-        !(Number.isInteger(id) && id >= 0 && id < vocab) ||
-        !(label === -100 || (label >= 0 && label < vocab))
-      ) {
-        throw new Error(
-          `${what} example at line ${e.line}: token ${j} (id ${id}, label ${label}) is outside the ` +
-            `model's vocabulary of ${vocab}: was the data tokenized with this model's tokenizer?`,
-        );
-      }
-    }
-  }
-}
 
 export async function createTrainer(
   device: GPUDevice | GpuContext,
@@ -169,28 +131,13 @@ export async function createTrainer(
     };
   }
 
-  // Data: validate ids, split, row length, order.
-  checkTokenIds(cfg.train, mc.vocab, 'training');
-  if (cfg.eval) checkTokenIds(cfg.eval, mc.vocab, 'eval');
-  const usable = cfg.train.filter((e) => e.labels.some((l, j) => j > 0 && l !== -100));
-  let trainSet = usable;
-  let evalSet = cfg.eval ?? [];
-  if (!cfg.eval && hyper.evalSplit > 0) {
-    const s = evalSplit(usable.length, hyper.evalSplit, hyper.seed);
-    trainSet = s.train.map((i) => usable[i]);
-    evalSet = s.eval.map((i) => usable[i]);
-  }
-  const seqLen = resume?.seqLen ?? runSeqLen(trainSet, hyper.maxLength, hyper.packing);
-  const order: DataOrder = makeDataOrder(trainSet, {
-    seed: hyper.seed,
-    seqLen,
-    batchSize: hyper.batchSize,
-    gradAccum: hyper.gradAccum,
-    packing: hyper.packing,
-    epochs: hyper.epochs,
-    maxSteps: hyper.maxSteps,
-  });
-  const totalSteps = resume?.totalSteps ?? order.totalSteps;
+  const { trainSet, evalSet, seqLen, order, totalSteps } = prepareRunData(
+    cfg.train,
+    cfg.eval,
+    hyper,
+    mc.vocab,
+    resume,
+  );
   const schedule = makeSchedule(hyper.scheduler, hyper.lr, totalSteps, hyper.warmupRatio);
 
   // Device: engine (forward), backward, optimizer.
@@ -248,19 +195,8 @@ export async function createTrainer(
     ctx.device.queue.submit([enc.finish()]);
   }
 
-  // Staging buffers for the step statistics: [loss sum, count] from scratch.loss[0..2), then
-  // [norm, skipped, coef] from adam.norm[512..515).
   const lossBuf: Tensor = engine.buf('scratch.loss');
-  const staging: GPUBuffer[] = [];
-  for (let i = 0; i <= kInFlight; i++) {
-    staging.push(
-      ctx.device.createBuffer({
-        label: `stats.staging.${i}`,
-        size: 32,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      }),
-    );
-  }
+  const readback = new StepReadback(ctx, lossBuf, opt.stats, kInFlight);
 
   const writeInputs = (b: PackedBatch) => {
     ctx.write(engine.buf('in.ids'), b.inputIds);
@@ -277,59 +213,20 @@ export async function createTrainer(
   const emit = (e: TrainEvent) => cfg.onEvent?.(e);
 
   let step = resume?.step ?? 0;
-  let elapsedBefore = resume?.elapsedSeconds ?? 0;
-  let runStart = 0;
+  const clock = new RunClock(resume?.elapsedSeconds ?? 0);
   let pauseRequested = false;
   let stopRequested = false;
-  const pending: { step: number; staging: GPUBuffer; done: Promise<void>; info: StepInfo }[] = [];
-  interface StepInfo {
-    lr: number;
-    tokens: number;
-    realTokens: number;
-    epoch: number;
-  }
 
-  const elapsed = () => elapsedBefore + (runStart ? (performance.now() - runStart) / 1000 : 0);
-
+  /** Emits the events of the oldest steps in flight until at most `keep` remain. */
   async function drain(keep: number) {
-    while (pending.length > keep) {
-      const p = pending.shift()!;
-      await p.done;
-      const v = new Float32Array(p.staging.getMappedRange().slice(0));
-      p.staging.unmap();
-      const lossSum = v[0];
-      const count = v[1];
-      const norm = v[4] / Math.max(1, p.info.tokens);
-      const skipped = v[5] !== 0;
-      const t = elapsed();
-      const done = p.step;
-      const tokensPerSecond = tokensSinceStart / Math.max(1e-9, t - elapsedBefore);
-      if (skipped) {
-        emit({
-          kind: 'skipped',
-          step: done,
-          reason: `non-finite gradient norm (${norm}); the update was skipped`,
-        });
+    await readback.drain(keep, (r) => {
+      if (r.skipped) {
+        const reason = `non-finite gradient norm (${r.norm}); the update was skipped`;
+        emit({ kind: 'skipped', step: r.step, reason });
       }
-      emit({
-        kind: 'step',
-        step: done,
-        totalSteps,
-        epoch: p.info.epoch,
-        loss: count > 0 ? lossSum / count : null,
-        lr: p.info.lr,
-        gradNorm: norm,
-        tokens: p.info.tokens,
-        realTokens: p.info.realTokens,
-        tokensPerSecond,
-        elapsedSeconds: t,
-        etaSeconds: ((totalSteps - done) * (t - elapsedBefore)) / Math.max(1, done - startStep),
-        memory: ctx.memory.snapshot(),
-      });
-    }
+      emit(clock.stepEvent(r, totalSteps, ctx.memory.snapshot()));
+    });
   }
-  let tokensSinceStart = 0;
-  let startStep = step;
 
   function encodeStep(s: number): StepInfo {
     const plan = order.step(s);
@@ -354,13 +251,11 @@ export async function createTrainer(
     opt.setStep(lr, s + 1, 1 / Math.max(1, tokens));
     const enc = ctx.device.createCommandEncoder({ label: `step ${s + 1} optimizer` });
     opt.encode(enc);
-    const st = staging[s % staging.length];
-    enc.copyBufferToBuffer(lossBuf.buffer, 0, st, 0, 8);
-    enc.copyBufferToBuffer(opt.stats.buffer, 512 * 4, st, 16, 12);
+    const info = { step: s + 1, lr, tokens, realTokens, epoch: plan.epochProgress };
+    readback.encode(enc, info);
     ctx.device.queue.submit([enc.finish()]);
-    const info = { lr, tokens, realTokens, epoch: plan.epochProgress };
-    pending.push({ step: s + 1, staging: st, done: st.mapAsync(GPUMapMode.READ), info });
-    tokensSinceStart += realTokens;
+    readback.submitted();
+    clock.addTokens(realTokens);
     return info;
   }
 
@@ -400,7 +295,7 @@ export async function createTrainer(
       hyper,
       spec,
       baseModel,
-      elapsedSeconds: elapsed(),
+      elapsedSeconds: clock.elapsed(),
       params: await readFlat(opt.flat),
       m: await readFlat(opt.m),
       v: await readFlat(opt.v),
@@ -444,9 +339,7 @@ export async function createTrainer(
     async run() {
       pauseRequested = false;
       stopRequested = false;
-      runStart = performance.now();
-      startStep = step;
-      tokensSinceStart = 0;
+      clock.start(step);
       try {
         while (step < totalSteps) {
           if (pauseRequested || stopRequested) break;
@@ -471,8 +364,7 @@ export async function createTrainer(
         }
         await drain(0);
       } finally {
-        elapsedBefore = elapsed();
-        runStart = 0;
+        clock.stop();
       }
       const done = step >= totalSteps;
       if ((stopRequested || done) && cfg.onCheckpoint) {
@@ -512,7 +404,7 @@ export async function createTrainer(
       opt.destroy();
       backward.destroy(new Set(engine.forward.ops));
       engine.destroy();
-      for (const s of staging) s.destroy();
+      readback.destroy();
       if (ownsModel) model.destroy();
     },
   };

@@ -5,7 +5,8 @@ import { acquireDevice } from '../gpu/device.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import type { DeviceModel } from '../model/layers/load.ts';
-import { contextFor, type Trainer } from '../train/trainer.ts';
+import { contextFor } from '../train/context.ts';
+import type { Trainer } from '../train/trainer.ts';
 import type { StoredRun } from './engineStore.ts';
 import type {
   DeviceSummary,

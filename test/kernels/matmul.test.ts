@@ -62,6 +62,8 @@ describe.skipIf(!acquired)('matmul', () => {
     [33, 7, 1000],
     [127, 1, 33],
     [1, 1000, 7],
+    [7, 33, 128], // K a multiple of 4 (vec4 shader) with odd M, N
+    [9, 70, 36],
     [5, 1536, 576], // SmolLM2-135M up/gate
     [5, 576, 1536], // SmolLM2-135M down
     [3, 896, 896], // Qwen2.5-0.5B q
@@ -88,6 +90,8 @@ describe.skipIf(!acquired)('matmul', () => {
     ['f16', 9, 130, 66],
     ['f16', 4, 7, 33],
     ['bf16', 3, 576, 576],
+    ['bf16', 9, 130, 64], // vec4 shader: 4 bf16 per load
+    ['f16', 5, 37, 68],
   ] as const)('forward %s weights M=%i N=%i K=%i, bias, alpha, accumulate', async (dt, m, n, k) => {
     const xs = randomF32(m * k, 11);
     const { packed, values } = pack16(randomF32(n * k, 12, 1 / Math.sqrt(k)), dt);
@@ -104,28 +108,35 @@ describe.skipIf(!acquired)('matmul', () => {
     releaseAll(x, w, bias, y);
   });
 
-  it('forward: every autotune configuration gives the same result', async () => {
-    const [m, n, k] = [37, 45, 29];
-    const xs = randomF32(m * k, 21);
-    const ws = randomF32(n * k, 22);
-    const x = f32(xs, [m, k], 'x');
-    const w = f32(ws, [n, k], 'w');
-    const y = ctx.typedTensor([m, n], 'f32', 'scratch', 'y');
-    const ref = matmulForwardRef(xs, ws, m, n, k);
-    // Each configuration is a pipeline compile (seconds on SwiftShader): two besides the defaults.
-    for (const config of ['wg16x4', 'wg2x32']) {
-      expect(kMatmulConfigs[config]).toBeDefined();
-      const got = await runRead(await matmulForward(ctx, { x, w, y, m, n, k, config }), y, m * n);
-      allclose(got, ref, tol(k), `y (${config})`);
-    }
-    releaseAll(x, w, y);
-  });
+  it.each([
+    [37, 45, 29, ['wg16x4', 'wg2x32', 'v16x4']], // a vec4 choice falls back to scalar (K % 4)
+    [37, 45, 28, ['v16x4', 'v1x64', 'wg16x4']], // K % 4 == 0: the vec4 shader too
+  ] as [number, number, number, string[]][])(
+    'forward M=%i N=%i K=%i: every autotune configuration gives the same result',
+    async (m, n, k, configs) => {
+      const xs = randomF32(m * k, 21);
+      const ws = randomF32(n * k, 22);
+      const x = f32(xs, [m, k], 'x');
+      const w = f32(ws, [n, k], 'w');
+      const y = ctx.typedTensor([m, n], 'f32', 'scratch', 'y');
+      const ref = matmulForwardRef(xs, ws, m, n, k);
+      // Each configuration is a pipeline compile (seconds on SwiftShader): a few besides the defaults.
+      for (const config of configs) {
+        expect(kMatmulConfigs[config]).toBeDefined();
+        const got = await runRead(await matmulForward(ctx, { x, w, y, m, n, k, config }), y, m * n);
+        allclose(got, ref, tol(k), `y (${config})`);
+      }
+      releaseAll(x, w, y);
+    },
+  );
 
   const bwdShapes: [number, number, number][] = [
     [1, 1, 1],
     [7, 33, 127],
     [33, 127, 7],
     [13, 1000, 9],
+    [7, 36, 132], // N, K multiples of 4 (vec4 shader), an odd number of column quads
+    [13, 20, 12],
     [4, 576, 1536], // SmolLM2 up: dX (4, 576) from dY (4, 1536)
     [2, 896, 4864], // Qwen2.5 down
     [1, 8192, 2048], // Llama-3.2-1B up
@@ -146,6 +157,8 @@ describe.skipIf(!acquired)('matmul', () => {
     ['bf16', 7, 33, 127],
     ['bf16', 5, 129, 67], // odd K: rows of W start mid-word
     ['f16', 6, 66, 130],
+    ['bf16', 7, 36, 132], // vec4 shader
+    ['f16', 6, 68, 20],
   ] as const)(
     'backward input %s weights M=%i N=%i K=%i, alpha, accumulate',
     async (dt, m, n, k) => {

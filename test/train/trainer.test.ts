@@ -7,6 +7,7 @@ import type { TokenizedExample } from '../../src/data/types.ts';
 import { createTrainer, type TrainerConfig } from '../../src/train/trainer.ts';
 import type { StepEvent, TrainEvent } from '../../src/train/events.ts';
 import { loadAdapter } from '../../src/train/adapter.ts';
+import { evaluateExamples } from '../../src/train/evaluate.ts';
 import type { TrainHyperInput } from '../../src/train/config.ts';
 import { smallVocabModel, testContext } from './engine-helpers.ts';
 
@@ -95,6 +96,32 @@ describe.skipIf(!ctx)('trainer', async () => {
         ).toBe(true);
       }
     }
+    t.destroy();
+  });
+
+  it('eval examples longer than the training rows are evaluated whole', async () => {
+    // Training rows without packing are as long as the longest training example (7 tokens); the
+    // eval example is 12 tokens, every one of its 10 targets trained.
+    const long = dataset(2)[1];
+    const ids = [...long.inputIds, 205, 206, 207, 208, 209];
+    const evalEx: TokenizedExample = {
+      ...long,
+      inputIds: ids,
+      labels: ids.map((id, j) => (j < 2 ? -100 : id)),
+      fullLength: ids.length,
+    };
+    const { t } = await run({ maxSteps: 2, packing: false }, { eval: [evalEx] });
+    expect(t.seqLen).toBe(12);
+    const inRun = await t.evaluate();
+    expect(inRun.tokens).toBe(10);
+    const alone = await evaluateExamples(ctx!, {
+      model: model!,
+      adapter: await t.loraWeights(),
+      examples: [evalEx],
+      maxLength: 14,
+    });
+    expect(alone.tokens).toBe(10);
+    expect(Math.abs(inRun.loss - alone.loss)).toBeLessThan(1e-5 * Math.abs(alone.loss));
     t.destroy();
   });
 
