@@ -1,11 +1,16 @@
 // The Node host's GPU: Dawn through the npm `webgpu` package, on SwiftShader when the machine has
 // no GPU (Debian's chromium ships the ICD). After the first dispatch the main thread's priority is
 // lowered: Dawn spins it while waiting for the GPU, and on a 2-core machine that steals a core
-// from SwiftShader (DESIGN.md: 1.5-2× in Node).
-import { existsSync } from 'node:fs';
-import { setPriority } from 'node:os';
+// from SwiftShader (DESIGN.md: 1.5-2× in Node). Kernel autotuning runs once per adapter (a few
+// seconds, progress on stderr) and is cached in a JSON file: $SFT_STUDIO_CACHE/autotune.json, else
+// ~/.cache/sft-studio/autotune.json.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, setPriority } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Autotuner, type TuneStore } from '../gpu/autotune.ts';
 import { GpuContext } from '../gpu/context.ts';
-import { acquireDevice } from '../gpu/device.ts';
+import { acquireDevice, adapterKey } from '../gpu/device.ts';
+import { kernelsTuned, tuneKernels } from '../kernels/tune.ts';
 
 const kSwiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -37,7 +42,46 @@ async function open(): Promise<GpuContext> {
   } catch {
     // Not permitted here: run at normal priority.
   }
+  ctx.tuning = new Autotuner(adapterKey(info), fileTuneStore(tuneFile()));
+  await ctx.tuning.load();
+  if (!kernelsTuned(ctx)) {
+    const t0 = performance.now();
+    await tuneKernels(ctx, {
+      onProgress: (p) => {
+        process.stderr.write(`\rtuning kernels for this adapter (once): ${p.done}/${p.total}`);
+      },
+    });
+    const s = ((performance.now() - t0) / 1000).toFixed(1);
+    process.stderr.write(`\rtuned kernels for this adapter in ${s} s, saved to ${tuneFile()}\n`);
+  }
   return ctx;
+}
+
+function tuneFile(): string {
+  const dir = process.env.SFT_STUDIO_CACHE ?? join(homedir(), '.cache', 'sft-studio');
+  return join(dir, 'autotune.json');
+}
+
+/** One JSON object per file, { storeKey: value }; an unreadable file starts empty. */
+function fileTuneStore(path: string): TuneStore {
+  const read = (): Record<string, string> => {
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+    } catch {
+      return {};
+    }
+  };
+  return {
+    get: (key) => read()[key],
+    set: (key, value) => {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, JSON.stringify({ ...read(), [key]: value }, null, 1));
+      } catch {
+        // A read-only cache: tuning still applies to this run.
+      }
+    },
+  };
 }
 
 export function describeAdapter(ctx: GpuContext): string {

@@ -4,6 +4,7 @@
 // generates base vs tuned side by side, and exports the PEFT adapter. The UI talks to it only
 // through the messages of engineProtocol.ts. State and GPU failures: engineState.ts; the training
 // run: engineRun.ts.
+import { kernelsTuned, tuneKernels } from '../kernels/tune.ts';
 import { loadDeviceModel } from '../model/layers/load.ts';
 import { targetModules } from '../train/config.ts';
 import { templateFor } from './engineData.ts';
@@ -67,6 +68,12 @@ async function loadModel(job: number, spec: ModelSpec, template: TemplateChoice,
         ),
     });
     st.loaded = { spec, model, tokenizer: opened.tokenizer, demo: opened.demo };
+    // Once per GPU (the choices persist in IndexedDB): before any trainer or generator builds ops.
+    if (!kernelsTuned(ctx)) {
+      await tuneKernels(ctx, {
+        onProgress: (p) => progress('Tuning the kernels for this GPU (once)…', p.done, p.total),
+      });
+    }
     const cfg = model.config;
     let templateName = '';
     try {

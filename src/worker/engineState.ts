@@ -1,13 +1,14 @@
 // The engine worker's state (device, loaded model, current run) and the helpers every part of the
 // worker shares: posting events, getting the GPU, and stopping a run when the GPU fails (device
 // lost, out of memory) with a message that says what happened and what to change.
-import { acquireDevice } from '../gpu/device.ts';
+import { Autotuner } from '../gpu/autotune.ts';
+import { acquireDevice, adapterKey } from '../gpu/device.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import type { DeviceModel } from '../model/layers/load.ts';
 import { contextFor } from '../train/context.ts';
 import type { Trainer } from '../train/trainer.ts';
-import type { StoredRun } from './engineStore.ts';
+import { idbTuneStore, type StoredRun } from './engineStore.ts';
 import type {
   DeviceSummary,
   EngineEvent,
@@ -69,6 +70,8 @@ export function gpu(): Promise<GpuContext | null> {
       const { device, info } = await acquireDevice((self.navigator as Navigator).gpu);
       st.device = device;
       st.ctx = contextFor(device);
+      st.ctx.tuning = new Autotuner(adapterKey(info), idbTuneStore);
+      await st.ctx.tuning.load();
       st.summary = {
         description: info.description || [info.vendor, info.architecture].filter(Boolean).join(' '),
         vendor: info.vendor,

@@ -1,0 +1,29 @@
+// The kernel library's autotuning, in one call for the hosts: every kernel with configurations to
+// choose from (matmul: vec4 or scalar shader and workgroup shape; fused LoRA: rows per workgroup)
+// is timed once per adapter and shape class, and the winners are kept in `ctx.tuning` (whose store
+// the host chose: a file in the CLI, IndexedDB in the browser worker), so later runs start at once.
+// Ops built before tuning keep their default configuration: tune before building a trainer.
+import type { GpuContext } from '../gpu/context.ts';
+import type { TuneOptions, TuneTask } from '../gpu/autotune.ts';
+import { GpuTimer } from '../gpu/timing.ts';
+import { loraTuneTasks } from './lora.ts';
+import { matmulTuneTasks } from './matmul.ts';
+
+export function kernelTuneTasks(ctx: GpuContext): TuneTask[] {
+  return [...matmulTuneTasks(ctx), ...loraTuneTasks(ctx)];
+}
+
+/** True when every tuning task already has a choice for this adapter (nothing would be timed). */
+export function kernelsTuned(ctx: GpuContext): boolean {
+  return kernelTuneTasks(ctx).every((t) => ctx.tuning.choice(t.kernel, t.shapeClass) !== undefined);
+}
+
+/** Times the kernels' configurations that have no choice yet for this adapter (a few seconds). */
+export async function tuneKernels(ctx: GpuContext, opts: TuneOptions = {}): Promise<void> {
+  const timer = new GpuTimer(ctx.device);
+  try {
+    await ctx.tuning.tune(timer, kernelTuneTasks(ctx), opts);
+  } finally {
+    timer.destroy();
+  }
+}
