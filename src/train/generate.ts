@@ -1,7 +1,7 @@
 // Generation with a KV cache, for the chat panel (base model next to the tuned one) and the CLI:
 // greedy or sampled (temperature, top-p, seeded), stops at EOS / end-of-turn ids or the token
 // limit, streams each token through a callback, with the LoRA adapter or without it (base model).
-// The prompt runs through the same one-token decode path (prefill), then each new token costs one
+// The prompt is prefilled in chunks (the decoder's 64-row ops), then each new token costs one
 // small submit and a (V) logits readback; sampling happens on the host.
 import type { GpuContext, Tensor } from '../gpu/context.ts';
 import { createDecoder, type DecodeLora, type Decoder } from '../model/decode.ts';
@@ -97,8 +97,19 @@ export async function createGenerator(
         ctx.device.queue.submit([enc.finish()]);
         return wantLogits ? ctx.readF32(decoder.logits, model.config.vocab) : null;
       };
-      for (let i = 0; i < promptIds.length - 1; i++) await step(promptIds[i], false);
-      let logits = (await step(promptIds[promptIds.length - 1], true))!;
+      // Prefill: every prompt token but the last in chunks (KV cache only), then the last one
+      // through the one-token path, which yields the logits of the first new token.
+      const last = promptIds.length - 1;
+      for (let i = 0; i < last; i += decoder.prefillChunk) {
+        const ids = promptIds.slice(i, Math.min(last, i + decoder.prefillChunk));
+        decoder.setChunk(ids, i);
+        const enc = ctx.device.createCommandEncoder({ label: 'prefill' });
+        decoder.recordPrefill(enc, { adapter });
+        ctx.device.queue.submit([enc.finish()]);
+        if (o.shouldStop?.()) return { tokens, finish: 'aborted' };
+      }
+      p = last;
+      let logits = (await step(promptIds[last], true))!;
       for (;;) {
         if (o.shouldStop?.()) return { tokens, finish: 'aborted' };
         const id = sample(logits, o.temperature ?? 0, o.topP ?? 1, rng);
