@@ -18,12 +18,16 @@
 // arrays indexed in a loop ran 8-10× slower. Rows and columns past M / N are clamped for loads and
 // masked on store, so the loop has no branch.
 //
-// Dispatch: workgroup (WG_X, WG_Y); grid (ceil(N / (8·WG_X)), ceil(M / (4·WG_Y)), 1).
-// Override constants: WG_X, WG_Y (autotuned), B_DTYPE (0 f32, 1 bf16, 2 f16).
+// ROWS = 1 makes it a 1 × 8 block (the other rows' code is compiled out): for M = 1, decoding one
+// token, where 4-row blocks would compute 3 clamped copies of the same row (2× slower measured).
+//
+// Dispatch: workgroup (WG_X, WG_Y); grid (ceil(N / (8·WG_X)), ceil(M / (ROWS·WG_Y)), 1).
+// Override constants: WG_X, WG_Y (autotuned), B_DTYPE (0 f32, 1 bf16, 2 f16), ROWS (4 or 1).
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 4u;
 override B_DTYPE: u32 = 1u;
+override ROWS: u32 = 4u; // 4, or 1 for matrix-vector products (decoding one token)
 
 struct Params {
   m: u32,
@@ -76,7 +80,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let m = params.m;
   let n = params.n;
   let k4 = params.k / 4u;
-  let row0 = gid.y * 4u;
+  let row0 = gid.y * ROWS;
   let col0 = gid.x * 8u;
   if (row0 >= m || col0 >= n) {
     return;
@@ -100,9 +104,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var c30 = 0.0; var c31 = 0.0; var c32 = 0.0; var c33 = 0.0; var c34 = 0.0; var c35 = 0.0; var c36 = 0.0; var c37 = 0.0;
   for (var p = 0u; p < k4; p += 1u) {
     let a0 = a[ra0 + p];
-    let a1 = a[ra1 + p];
-    let a2 = a[ra2 + p];
-    let a3 = a[ra3 + p];
     let b0 = load_b4(rb0 + p);
     let b1 = load_b4(rb1 + p);
     let b2 = load_b4(rb2 + p);
@@ -119,61 +120,68 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     c05 += dot(a0, b5);
     c06 += dot(a0, b6);
     c07 += dot(a0, b7);
-    c10 += dot(a1, b0);
-    c11 += dot(a1, b1);
-    c12 += dot(a1, b2);
-    c13 += dot(a1, b3);
-    c14 += dot(a1, b4);
-    c15 += dot(a1, b5);
-    c16 += dot(a1, b6);
-    c17 += dot(a1, b7);
-    c20 += dot(a2, b0);
-    c21 += dot(a2, b1);
-    c22 += dot(a2, b2);
-    c23 += dot(a2, b3);
-    c24 += dot(a2, b4);
-    c25 += dot(a2, b5);
-    c26 += dot(a2, b6);
-    c27 += dot(a2, b7);
-    c30 += dot(a3, b0);
-    c31 += dot(a3, b1);
-    c32 += dot(a3, b2);
-    c33 += dot(a3, b3);
-    c34 += dot(a3, b4);
-    c35 += dot(a3, b5);
-    c36 += dot(a3, b6);
-    c37 += dot(a3, b7);
+    if (ROWS == 4u) {
+      let a1 = a[ra1 + p];
+      let a2 = a[ra2 + p];
+      let a3 = a[ra3 + p];
+      c10 += dot(a1, b0);
+      c11 += dot(a1, b1);
+      c12 += dot(a1, b2);
+      c13 += dot(a1, b3);
+      c14 += dot(a1, b4);
+      c15 += dot(a1, b5);
+      c16 += dot(a1, b6);
+      c17 += dot(a1, b7);
+      c20 += dot(a2, b0);
+      c21 += dot(a2, b1);
+      c22 += dot(a2, b2);
+      c23 += dot(a2, b3);
+      c24 += dot(a2, b4);
+      c25 += dot(a2, b5);
+      c26 += dot(a2, b6);
+      c27 += dot(a2, b7);
+      c30 += dot(a3, b0);
+      c31 += dot(a3, b1);
+      c32 += dot(a3, b2);
+      c33 += dot(a3, b3);
+      c34 += dot(a3, b4);
+      c35 += dot(a3, b5);
+      c36 += dot(a3, b6);
+      c37 += dot(a3, b7);
+    }
   }
-  store(row0 + 0u, col0 + 0u, c00);
-  store(row0 + 0u, col0 + 1u, c01);
-  store(row0 + 0u, col0 + 2u, c02);
-  store(row0 + 0u, col0 + 3u, c03);
-  store(row0 + 0u, col0 + 4u, c04);
-  store(row0 + 0u, col0 + 5u, c05);
-  store(row0 + 0u, col0 + 6u, c06);
-  store(row0 + 0u, col0 + 7u, c07);
-  store(row0 + 1u, col0 + 0u, c10);
-  store(row0 + 1u, col0 + 1u, c11);
-  store(row0 + 1u, col0 + 2u, c12);
-  store(row0 + 1u, col0 + 3u, c13);
-  store(row0 + 1u, col0 + 4u, c14);
-  store(row0 + 1u, col0 + 5u, c15);
-  store(row0 + 1u, col0 + 6u, c16);
-  store(row0 + 1u, col0 + 7u, c17);
-  store(row0 + 2u, col0 + 0u, c20);
-  store(row0 + 2u, col0 + 1u, c21);
-  store(row0 + 2u, col0 + 2u, c22);
-  store(row0 + 2u, col0 + 3u, c23);
-  store(row0 + 2u, col0 + 4u, c24);
-  store(row0 + 2u, col0 + 5u, c25);
-  store(row0 + 2u, col0 + 6u, c26);
-  store(row0 + 2u, col0 + 7u, c27);
-  store(row0 + 3u, col0 + 0u, c30);
-  store(row0 + 3u, col0 + 1u, c31);
-  store(row0 + 3u, col0 + 2u, c32);
-  store(row0 + 3u, col0 + 3u, c33);
-  store(row0 + 3u, col0 + 4u, c34);
-  store(row0 + 3u, col0 + 5u, c35);
-  store(row0 + 3u, col0 + 6u, c36);
-  store(row0 + 3u, col0 + 7u, c37);
+  store(row0, col0 + 0u, c00);
+  store(row0, col0 + 1u, c01);
+  store(row0, col0 + 2u, c02);
+  store(row0, col0 + 3u, c03);
+  store(row0, col0 + 4u, c04);
+  store(row0, col0 + 5u, c05);
+  store(row0, col0 + 6u, c06);
+  store(row0, col0 + 7u, c07);
+  if (ROWS == 4u) {
+    store(row0 + 1u, col0 + 0u, c10);
+    store(row0 + 1u, col0 + 1u, c11);
+    store(row0 + 1u, col0 + 2u, c12);
+    store(row0 + 1u, col0 + 3u, c13);
+    store(row0 + 1u, col0 + 4u, c14);
+    store(row0 + 1u, col0 + 5u, c15);
+    store(row0 + 1u, col0 + 6u, c16);
+    store(row0 + 1u, col0 + 7u, c17);
+    store(row0 + 2u, col0 + 0u, c20);
+    store(row0 + 2u, col0 + 1u, c21);
+    store(row0 + 2u, col0 + 2u, c22);
+    store(row0 + 2u, col0 + 3u, c23);
+    store(row0 + 2u, col0 + 4u, c24);
+    store(row0 + 2u, col0 + 5u, c25);
+    store(row0 + 2u, col0 + 6u, c26);
+    store(row0 + 2u, col0 + 7u, c27);
+    store(row0 + 3u, col0 + 0u, c30);
+    store(row0 + 3u, col0 + 1u, c31);
+    store(row0 + 3u, col0 + 2u, c32);
+    store(row0 + 3u, col0 + 3u, c33);
+    store(row0 + 3u, col0 + 4u, c34);
+    store(row0 + 3u, col0 + 5u, c35);
+    store(row0 + 3u, col0 + 6u, c36);
+    store(row0 + 3u, col0 + 7u, c37);
+  }
 }

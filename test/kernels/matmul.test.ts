@@ -92,6 +92,7 @@ describe.skipIf(!acquired)('matmul', () => {
     ['bf16', 3, 576, 576],
     ['bf16', 9, 130, 64], // vec4 shader: 4 bf16 per load
     ['f16', 5, 37, 68],
+    ['bf16', 1, 130, 64], // one row: the matrix-vector form (ROWS 1)
   ] as const)('forward %s weights M=%i N=%i K=%i, bias, alpha, accumulate', async (dt, m, n, k) => {
     const xs = randomF32(m * k, 11);
     const { packed, values } = pack16(randomF32(n * k, 12, 1 / Math.sqrt(k)), dt);
