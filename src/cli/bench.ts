@@ -1,4 +1,4 @@
-// `sft-studio bench [--max-length L] [--steps N] [--layers L]`: training throughput of the real
+// `sft-studio bench [--max-length L] [--steps N] [--layers L] [--profile]`: training throughput of the real
 // engine on a SmolLM2-135M-shaped model with random bf16 weights (LoRA r16 on all linear layers,
 // dropout 0.05, packed rows of L tokens, default 512): tokens/s, model FLOPs utilisation against
 // the adapter's measured ALU peak (a pure-FMA probe), and device memory by category, planned and
@@ -15,6 +15,7 @@ import type { StepEvent } from '../train/events.ts';
 import { createTrainer } from '../train/trainer.ts';
 import type { TokenizedExample } from '../data/types.ts';
 import { parseFlags, usage, type FlagSpec } from './args.ts';
+import { profileStep } from './bench-profile.ts';
 import { describeAdapter, nodeContext } from './device.ts';
 import aluCode from '../../shaders/alu_probe_forward.wgsl?raw';
 
@@ -22,6 +23,7 @@ const kSpec = {
   'max-length': { type: 'int', metavar: 'L', help: 'tokens per row (default 512; try 2048)' },
   steps: { type: 'int', metavar: 'N', help: 'optimizer steps to time (default 1)' },
   layers: { type: 'int', metavar: 'L', help: 'decoder layers (default 30, as SmolLM2-135M)' },
+  profile: { type: 'boolean', help: 'then time every op of a step alone, summed by kernel' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpec;
 
@@ -127,6 +129,10 @@ export async function run(argv: string[]): Promise<number> {
   );
   say(memoryTable(planned.byCategory, ctx.memory.snapshot()));
   trainer.destroy();
+  if (f.profile) {
+    const lora = { r: 16, alpha: 32, useRslora: false, targets };
+    await profileStep(ctx, model, { seqLen: T, lora, dropout: 0.05 }, say);
+  }
   model.destroy();
   return 0;
 }
