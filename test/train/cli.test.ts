@@ -135,4 +135,18 @@ describe.skipIf(!device)('cli', () => {
     expect(gen.status, gen.stderr).toBe(0);
     expect(gen.stderr).toMatch(/\[4 tokens, length\]|\[\d tokens, stop\]/);
   });
+
+  it('bench prints throughput, MFU, memory and a per-kernel profile', { timeout: 300_000 }, () => {
+    const r = cli(['bench', '--layers', '1', '--max-length', '64', '--profile']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('Llama-3.2-1B @ 2048 tokens');
+    expect(out).toMatch(/ALU probe: \d+\.\d+ GFLOP\/s/);
+    expect(out).toMatch(/tokens\/s\s+\d+\.\d/);
+    expect(out).toMatch(/MFU\s+\d+\.\d+% of the ALU probe/);
+    expect(out).toMatch(/total\s+\d+\.\d+\s+\d+\.\d+/); // planned vs peak device memory
+    expect(out).toContain('profile of one micro-batch');
+    for (const kernel of ['matmul_forward', 'crossentropy_backward', 'attention_forward'])
+      expect(out).toContain(kernel);
+  });
 });
