@@ -19,7 +19,7 @@ interface Row {
 export async function profileStep(
   ctx: GpuContext,
   model: DeviceModel,
-  opts: { seqLen: number; lora: LoraSpec; dropout: number },
+  opts: { seqLen: number; lora: LoraSpec; dropout: number; keepActivations: boolean },
   say: (s: string) => void,
 ): Promise<void> {
   const engine = await createEngine(ctx, model, {
@@ -28,6 +28,7 @@ export async function profileStep(
     lora: opts.lora,
     dropout: opts.dropout,
     training: true,
+    keepActivations: opts.keepActivations,
   });
   const backward = await createBackward(engine);
   // One unpacked sequence of pseudo-random tokens, every target trained, dropout on.
@@ -35,9 +36,15 @@ export async function profileStep(
   const V = model.config.vocab;
   const ids = Int32Array.from({ length: T }, (_, j) => (j * 104729 + 7919) % V);
   ctx.write(engine.buf('in.ids'), ids);
-  ctx.write(engine.buf('in.pos'), Int32Array.from({ length: T }, (_, j) => j));
+  ctx.write(
+    engine.buf('in.pos'),
+    Int32Array.from({ length: T }, (_, j) => j),
+  );
   ctx.write(engine.buf('in.starts'), new Uint32Array(T));
-  ctx.write(engine.buf('in.targets'), Int32Array.from({ length: T }, (_, j) => ids[(j + 1) % T]));
+  ctx.write(
+    engine.buf('in.targets'),
+    Int32Array.from({ length: T }, (_, j) => ids[(j + 1) % T]),
+  );
   ctx.write(engine.state, new Uint32Array([12345, 1, 0, 0]));
   // Backward ops that are forward ops again are the per-layer recompute.
   const forwardOps = new Set(engine.forward.ops);

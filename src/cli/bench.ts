@@ -110,6 +110,12 @@ export async function run(argv: string[]): Promise<number> {
     `engine built in ${((performance.now() - tc) / 1000).toFixed(1)} s (pipelines, buffers, bind groups)`,
   );
   const planned = trainer.plan;
+  const kept = planned.input.keepActivations ?? false;
+  say(
+    kept
+      ? 'activations: every layer kept (no recompute; costs under 1 GiB more than checkpointing)'
+      : 'activations: checkpointed per layer, recomputed in the backward',
+  );
   // Pipelines, buffers and bind groups are all built by now: every step is timed.
   const tr = performance.now();
   await trainer.run();
@@ -121,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
   say(`\ntraining step (${timed.length} timed): ${(seconds / timed.length).toFixed(2)} s/step`);
   say(`  tokens/s       ${(tokens / seconds).toFixed(1)}`);
   say(
-    `  model FLOPs    ${(trainer.flopsPerMicroBatch / 1e9).toFixed(1)} GFLOP/step (forward + recompute + backward)`,
+    `  model FLOPs    ${(trainer.flopsPerMicroBatch / 1e9).toFixed(1)} GFLOP/step (forward + ${kept ? '' : 'recompute + '}backward)`,
   );
   say(`  achieved       ${achieved.toFixed(2)} GFLOP/s`);
   say(
@@ -131,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
   trainer.destroy();
   if (f.profile) {
     const lora = { r: 16, alpha: 32, useRslora: false, targets };
-    await profileStep(ctx, model, { seqLen: T, lora, dropout: 0.05 }, say);
+    await profileStep(ctx, model, { seqLen: T, lora, dropout: 0.05, keepActivations: kept }, say);
   }
   model.destroy();
   return 0;

@@ -1,7 +1,9 @@
 // `sft-studio train --model DIR|HUB_ID --data FILE --out ODIR [--steps N | --epochs E] [--lr F]
 //  [--rank R] [--alpha A] [--dropout P] [--targets all-linear|LIST] [--batch-size B]
 //  [--grad-accum G] [--max-length L] [--packing | --no-packing] [--warmup-ratio W]
-//  [--scheduler NAME] [--weight-decay D] [--eval-split F] [--seed S] [--resume]`
+//  [--scheduler NAME] [--weight-decay D] [--eval-split F] [--seed S] [--resume]
+//  [--gradient-checkpointing | --no-gradient-checkpointing]` (default: checkpoint per layer only
+//  when keeping every layer's activations would cost more than 1 GiB)
 //
 // Writes ODIR/adapter_model.safetensors + adapter_config.json (PEFT), ODIR/metrics.jsonl (one
 // JSON object per optimizer step: step, loss, lr, grad_norm, tokens, elapsed_s, and eval_loss when
@@ -55,6 +57,11 @@ const kSpec = {
   'eval-split': { type: 'number', metavar: 'F', help: 'fraction held out for eval (default 0)' },
   seed: { type: 'int', metavar: 'S', help: 'random seed (default 42)' },
   resume: { type: 'boolean', help: 'continue from ODIR/checkpoint.safetensors' },
+  'gradient-checkpointing': {
+    type: 'boolean',
+    help: 'recompute each layer in the backward (default: when keeping all costs > 1 GiB)',
+  },
+  'no-gradient-checkpointing': { type: 'boolean', help: "keep every layer's activations" },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpec;
 
@@ -71,6 +78,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (f.packing && f['no-packing'])
     throw new UsageError('train: --packing or --no-packing, not both');
+  if (f['gradient-checkpointing'] && f['no-gradient-checkpointing'])
+    throw new UsageError(
+      'train: --gradient-checkpointing or --no-gradient-checkpointing, not both',
+    );
   if (f.scheduler !== undefined && !kSchedulers.includes(f.scheduler as SchedulerName)) {
     throw new UsageError(`train: --scheduler must be one of ${kSchedulers.join(', ')}`);
   }
@@ -154,6 +165,11 @@ export async function run(argv: string[]): Promise<number> {
       evalSplit: f['eval-split'],
       evalEvery: f['eval-split'] ? Math.max(1, Math.ceil((f.steps ?? 100) / 10)) : 0,
       seed: f.seed,
+      gradientCheckpointing: f['gradient-checkpointing']
+        ? true
+        : f['no-gradient-checkpointing']
+          ? false
+          : undefined,
     },
     onEvent,
     onCheckpoint: async (bytes) => {

@@ -1,6 +1,7 @@
 // The model backward, llm.c `gpt2_backward` style: the mirror image of forward.ts, line by line in
 // reverse, with per-layer activation checkpointing: before layer l's backward, its forward ops are
-// recorded again from the checkpointed resid.l (the last layer's intermediates are still live).
+// recorded again from the checkpointed resid.l (the last layer's intermediates are still live);
+// with `keepActivations` each layer reads its own kept intermediates and nothing is recomputed.
 // Only LoRA gets parameter gradients (+=, so micro-batches accumulate); frozen weights pass dX.
 //
 //   dlnf (from the fused cross-entropy)         act.dln
@@ -47,7 +48,8 @@ export async function createBackward(e: Engine): Promise<OpList> {
   for (let l = cfg.layers - 1; l >= 0; l--) {
     const p = `model.layers.${l}`;
     const lin = e.layers[l].linears;
-    if (l < cfg.layers - 1) push(e.layers[l].forward);
+    const buf = e.layerBuf(l);
+    if (l < cfg.layers - 1 && !e.keepActivations) push(e.layers[l].forward);
     // MLP
     push(await linearBackward(ctx, lin.down_proj, buf('act.a'), dres, buf('act.da')));
     push(

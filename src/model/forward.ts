@@ -32,7 +32,7 @@ import {
   type LoraModule,
   type LoraSpec,
 } from './lora.ts';
-import { planMemory, type MemoryPlan } from './plan.ts';
+import { layerActivation, planMemory, type MemoryPlan } from './plan.ts';
 
 export interface EngineOptions {
   rows: number;
@@ -41,6 +41,8 @@ export interface EngineOptions {
   lora: LoraSpec | null;
   dropout: number;
   training: boolean;
+  /** Training: every layer keeps its activations and the backward recomputes nothing. */
+  keepActivations?: boolean;
 }
 
 /** One decoder layer's ops and its linears (backward builds the mirror image from these). */
@@ -58,6 +60,10 @@ export interface Engine {
   /** Tokens per micro-batch (rows · seqLen). */
   n: number;
   buf: (name: string) => Tensor;
+  /** Layer l's buffers: `buf`, with the layer's own activations when they are kept. */
+  layerBuf: (l: number) => (name: string) => Tensor;
+  /** The backward reads every layer's kept activations instead of recomputing them. */
+  keepActivations: boolean;
   /** The step-state buffer: [micro-batch seed, 0, 0, 0] (u32). */
   state: Tensor;
   /** LoRA sites by layer and module (A, B, dA, dB, ...). */
@@ -88,7 +94,9 @@ export async function createEngine(
     weightDtype: model.weightDtype,
     dropout: opts.dropout > 0,
     training: opts.training,
+    keepActivations: opts.keepActivations,
   });
+  const keep = opts.training && (opts.keepActivations ?? false);
   // Allocate everything the plan lists except the frozen weights (already on the device) and the
   // cross-entropy scratch (its launcher allocates exactly what the plan counts as `ce.*`).
   const tensors = new Map<string, Tensor>();
@@ -101,6 +109,11 @@ export async function createEngine(
     if (!t) throw new Error(`engine: no buffer "${name}" in the plan`);
     return t;
   };
+  /** Layer l's view of the buffers: its own activations when they are kept. */
+  const layerBuf =
+    (l: number) =>
+    (name: string): Tensor =>
+      buf(layerActivation(name, l, keep));
   const state = buf('step.state');
   const invFreq = buf('rope.inv_freq');
   ctx.write(invFreq, new Float32Array(ropeInvFreq(cfg)));
@@ -117,7 +130,7 @@ export async function createEngine(
         B: buf(`lora.${l}.${m}.B`),
         dA: opts.training ? buf(`grad.${l}.${m}.A`) : undefined,
         dB: opts.training ? buf(`grad.${l}.${m}.B`) : undefined,
-        t: buf(`act.lora_t.${m}`),
+        t: layerBuf(l)(`act.lora_t.${m}`),
         dt: opts.training ? buf('act.dt') : undefined,
         r: spec.r,
         scale: loraScaling(spec),
@@ -154,7 +167,7 @@ export async function createEngine(
       model,
       opts,
       l,
-      buf,
+      layerBuf(l),
       sites[l],
       invFreq,
       resid(l),
@@ -195,6 +208,8 @@ export async function createEngine(
     plan,
     n: N,
     buf,
+    layerBuf,
+    keepActivations: keep,
     state,
     sites,
     layers,

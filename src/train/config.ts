@@ -49,6 +49,12 @@ export interface TrainHyper {
   /** Read the loss back every N steps (1 = every step; the step loop never waits for it). */
   logEvery: number;
   seed: number;
+  /**
+   * Per-layer activation checkpointing (recompute each layer's forward in the backward): true,
+   * false (keep every layer's activations: about a third fewer FLOPs), or 'auto' (keep them when
+   * that costs at most 1 GiB more device memory; src/model/plan.ts `chooseKeepActivations`).
+   */
+  gradientCheckpointing: boolean | 'auto';
 }
 
 export const kDefaultLora: LoraHyper = {
@@ -79,6 +85,7 @@ export const kDefaultTrain: TrainHyper = {
   checkpointEvery: 0,
   logEvery: 1,
   seed: 42,
+  gradientCheckpointing: 'auto',
 };
 
 export type TrainHyperInput = Partial<Omit<TrainHyper, 'lora'>> & { lora?: Partial<LoraHyper> };
@@ -128,6 +135,10 @@ export function resolveHyper(input: TrainHyperInput = {}): TrainHyper {
   check(h.maxGradNorm > 0, 'maxGradNorm must be > 0');
   check(h.evalSplit >= 0 && h.evalSplit < 1, 'evalSplit must be in [0, 1)');
   check(isInt(h.logEvery) && h.logEvery >= 1, 'logEvery must be a positive integer');
+  check(
+    typeof h.gradientCheckpointing === 'boolean' || h.gradientCheckpointing === 'auto',
+    "gradientCheckpointing must be true, false or 'auto'",
+  );
   return h;
 }
 

@@ -16,7 +16,7 @@ import type { DecodeLora } from '../model/decode.ts';
 import type { OpList } from '../model/layers/oplist.ts';
 import { loadDeviceModel, type DeviceModel } from '../model/layers/load.ts';
 import { initLora, resolveTargets, type LoraSpec, type LoraWeights } from '../model/lora.ts';
-import type { MemoryPlan } from '../model/plan.ts';
+import { chooseKeepActivations, type MemoryPlan } from '../model/plan.ts';
 import type { ModelSource } from '../model/source.ts';
 import type { WeightsProgress } from '../model/weights.ts';
 import { exportAdapter, type AdapterFiles } from './adapter.ts';
@@ -141,12 +141,28 @@ export async function createTrainer(
   const schedule = makeSchedule(hyper.scheduler, hyper.lr, totalSteps, hyper.warmupRatio);
 
   // Device: engine (forward), backward, optimizer.
+  // Checkpoints from before the option existed have none: 'auto'.
+  const gc = hyper.gradientCheckpointing ?? 'auto';
+  const keepActivations =
+    gc === 'auto'
+      ? chooseKeepActivations({
+          config: mc,
+          seqLen,
+          rows: hyper.batchSize,
+          r: spec.r,
+          targets: spec.targets,
+          weightDtype: model.weightDtype,
+          dropout: hyper.lora.dropout > 0,
+          training: true,
+        })
+      : !gc;
   const engine: Engine = await createEngine(ctx, model, {
     rows: hyper.batchSize,
     seqLen,
     lora: spec,
     dropout: hyper.lora.dropout,
     training: true,
+    keepActivations,
   });
   const backward: OpList = await createBackward(engine);
   const opt: DeviceOptimizer = await createOptimizer(ctx, engine, {

@@ -7,7 +7,12 @@
 import { loadTokenizer, type Tokenizer } from '../data/tokenizer.ts';
 import { parseModelConfig, type ModelConfig } from '../model/config.ts';
 import { countParams, modelParams } from '../model/params.ts';
-import { planMemory, type WeightDtype } from '../model/plan.ts';
+import {
+  chooseKeepActivations,
+  planMemory,
+  type PlanInput,
+  type WeightDtype,
+} from '../model/plan.ts';
 import { encodeSafetensors, fromFloat32, type TensorToWrite } from '../model/safetensors.ts';
 import {
   blobSource,
@@ -188,7 +193,7 @@ export function estimateMemory(
   knobs: MemoryKnobs,
   device: DeviceSummary | null,
 ): MemoryEstimate {
-  const plan = planMemory({
+  const input: PlanInput = {
     config: cfg,
     seqLen: knobs.maxLength,
     rows: knobs.microBatch,
@@ -197,7 +202,9 @@ export function estimateMemory(
     weightDtype: weightDtypeOf(cfg),
     dropout: knobs.dropout > 0,
     training: true,
-  });
+  };
+  // As the trainer decides (gradient checkpointing 'auto').
+  const plan = planMemory({ ...input, keepActivations: chooseKeepActivations(input) });
   const largest = plan.buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a), plan.buffers[0]);
   const ram = (self.navigator as Navigator & { deviceMemory?: number }).deviceMemory;
   const budget = ram ? (ram * 2 ** 30) / 2 : 4 * 2 ** 30;

@@ -41,69 +41,74 @@ describe.skipIf(!ctx || !hasTorch)('backward', () => {
   // untied Llama and Mistral).
   const families: TinyFamily[] = ['llama-tied', 'llama3-rope', 'qwen2', 'qwen3'];
   for (const family of families) {
-    it(`${family}: LoRA gradients match the PyTorch reference`, async () => {
+    it(`${family}: LoRA gradients match the PyTorch reference, recomputed or kept activations`, async () => {
       const { dir, model } = await tinyModel(ctx!, family);
       const lora = randomLora(model);
       const exs = [example(1, 6, 21), example(2, 4, 22), example(3, 10, 23)];
       const batch = makeBatch(exs, [[0, 1], [2]], 10);
-      const engine = await createEngine(ctx!, model, {
-        rows: 2,
-        seqLen: 10,
-        lora: lora.spec,
-        dropout: 0,
-        training: true,
-      });
-      const backward = await createBackward(engine);
-      writeLora(ctx!, engine, lora);
-      writeBatch(ctx!, engine, batch);
-      const enc = ctx!.device.createCommandEncoder();
-      enc.clearBuffer(engine.buf('scratch.loss').buffer);
-      for (const layer of engine.sites) {
-        for (const s of Object.values(layer)) {
-          enc.clearBuffer(s.dA!.buffer);
-          enc.clearBuffer(s.dB!.buffer);
-        }
-      }
-      engine.recordForward(enc);
-      const pass = enc.beginComputePass();
-      backward.record(pass);
-      pass.end();
-      ctx!.device.queue.submit([enc.finish()]);
-      const stats = await ctx!.readF32(engine.buf('scratch.loss'), 4);
-      const count = stats[1];
-      const loss = stats[0] / count;
       const ref = await runTorchReference(dir, null, torchBatch(batch, lora));
-      console.log(
-        `${family}: loss ${loss.toFixed(6)} torch ${ref.loss.toFixed(6)} rel ${relErr(loss, ref.loss).toExponential(2)}`,
-      );
-      expect(relErr(loss, ref.loss)).toBeLessThan(1e-3);
-      // Gradients: ours are of the loss sum; the reference's of the mean.
-      let worst = 0;
-      let checked = 0;
-      for (let l = 0; l < engine.sites.length; l++) {
-        for (const m of lora.spec.targets) {
-          const site = engine.sites[l][m]!;
-          for (const [which, t] of [
-            ['A', site.dA!],
-            ['B', site.dB!],
-          ] as const) {
-            const want = ref.grads[adapterKey(l, m, which)].data;
-            const got = await ctx!.readF32(t, want.length);
-            let maxRef = 0;
-            for (const x of want) maxRef = Math.max(maxRef, Math.abs(x));
-            for (let i = 0; i < want.length; i++) {
-              const err = Math.abs(got[i] / count - want[i]) / (maxRef + 1e-12);
-              worst = Math.max(worst, err);
-            }
-            checked++;
+      for (const keepActivations of [false, true]) {
+        const mode = keepActivations ? 'kept' : 'recomputed';
+        const engine = await createEngine(ctx!, model, {
+          rows: 2,
+          seqLen: 10,
+          lora: lora.spec,
+          dropout: 0,
+          training: true,
+          keepActivations,
+        });
+        expect(engine.keepActivations).toBe(keepActivations);
+        const backward = await createBackward(engine);
+        writeLora(ctx!, engine, lora);
+        writeBatch(ctx!, engine, batch);
+        const enc = ctx!.device.createCommandEncoder();
+        enc.clearBuffer(engine.buf('scratch.loss').buffer);
+        for (const layer of engine.sites) {
+          for (const s of Object.values(layer)) {
+            enc.clearBuffer(s.dA!.buffer);
+            enc.clearBuffer(s.dB!.buffer);
           }
         }
+        engine.recordForward(enc);
+        const pass = enc.beginComputePass();
+        backward.record(pass);
+        pass.end();
+        ctx!.device.queue.submit([enc.finish()]);
+        const stats = await ctx!.readF32(engine.buf('scratch.loss'), 4);
+        const count = stats[1];
+        const loss = stats[0] / count;
+        console.log(
+          `${family} (${mode}): loss ${loss.toFixed(6)} torch ${ref.loss.toFixed(6)} rel ${relErr(loss, ref.loss).toExponential(2)}`,
+        );
+        expect(relErr(loss, ref.loss)).toBeLessThan(1e-3);
+        // Gradients: ours are of the loss sum; the reference's of the mean.
+        let worst = 0;
+        let checked = 0;
+        for (let l = 0; l < engine.sites.length; l++) {
+          for (const m of lora.spec.targets) {
+            const site = engine.sites[l][m]!;
+            for (const [which, t] of [
+              ['A', site.dA!],
+              ['B', site.dB!],
+            ] as const) {
+              const want = ref.grads[adapterKey(l, m, which)].data;
+              const got = await ctx!.readF32(t, want.length);
+              let maxRef = 0;
+              for (const x of want) maxRef = Math.max(maxRef, Math.abs(x));
+              for (let i = 0; i < want.length; i++) {
+                const err = Math.abs(got[i] / count - want[i]) / (maxRef + 1e-12);
+                worst = Math.max(worst, err);
+              }
+              checked++;
+            }
+          }
+        }
+        console.log(
+          `${family} (${mode}): ${checked} LoRA grads, worst |err| / max|ref| = ${worst.toExponential(2)}`,
+        );
+        expect(worst).toBeLessThan(1e-3);
+        engine.destroy();
       }
-      console.log(
-        `${family}: ${checked} LoRA grads, worst |err| / max|ref| = ${worst.toExponential(2)}`,
-      );
-      expect(worst).toBeLessThan(1e-3);
-      engine.destroy();
       model.destroy();
     });
   }

@@ -2,19 +2,25 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { resolveTargets } from '../../src/model/lora.ts';
-import { formatPlan, kReferenceConfigs, planMemory } from '../../src/model/plan.ts';
+import {
+  chooseKeepActivations,
+  formatPlan,
+  kReferenceConfigs,
+  planMemory,
+  type PlanInput,
+} from '../../src/model/plan.ts';
 
-const plan = (name: string, seqLen: number) =>
-  planMemory({
-    config: parseModelConfig(kReferenceConfigs[name]),
-    seqLen,
-    rows: 1,
-    r: 16,
-    targets: resolveTargets('all-linear'),
-    weightDtype: 'bf16',
-    dropout: true,
-    training: true,
-  });
+const input = (name: string, seqLen: number): PlanInput => ({
+  config: parseModelConfig(kReferenceConfigs[name]),
+  seqLen,
+  rows: 1,
+  r: 16,
+  targets: resolveTargets('all-linear'),
+  weightDtype: 'bf16',
+  dropout: true,
+  training: true,
+});
+const plan = (name: string, seqLen: number) => planMemory(input(name, seqLen));
 
 describe('plan', () => {
   it('LoRA r16 all-linear parameter counts match PEFT (print_trainable_parameters)', () => {
@@ -34,6 +40,20 @@ describe('plan', () => {
     expect(p.byCategory.weights).toBeGreaterThan(2.4e9);
     expect(p.total).toBeLessThan(4e9);
   });
+
+  it("gradient checkpointing 'auto' keeps activations only when that costs at most 1 GiB", () => {
+    const smol = input('SmolLM2-135M', 512);
+    const kept = planMemory({ ...smol, keepActivations: true });
+    const extra = kept.total - planMemory(smol).total;
+    // 29 more copies of one layer's forward working set (the last layer's is there either way).
+    expect(extra).toBeGreaterThan(29 * 512 * (4 * 576 + 3 * 1536) * 4);
+    expect(extra).toBeLessThan(2 ** 30);
+    expect(kept.buffers.some((b) => b.name === 'act.q.29')).toBe(true);
+    expect(chooseKeepActivations(smol)).toBe(true);
+    expect(chooseKeepActivations(input('SmolLM2-135M', 2048))).toBe(false);
+    expect(chooseKeepActivations(input('Llama-3.2-1B', 2048))).toBe(false);
+    expect(chooseKeepActivations({ ...smol, training: false })).toBe(false);
+  });
 });
 
 describe('plan vs reality', async () => {
@@ -45,13 +65,18 @@ describe('plan vs reality', async () => {
     const { model } = await smallVocabModel(ctx!, 'qwen3', 1000);
     const before = ctx!.memory.snapshot().current;
     const spec = { r: 8, alpha: 16, useRslora: false, targets: resolveTargets('all-linear') };
-    for (const training of [true, false]) {
+    for (const [training, keepActivations] of [
+      [true, false],
+      [true, true],
+      [false, false],
+    ]) {
       const e = await createEngine(ctx!, model, {
         rows: 2,
         seqLen: 24,
         lora: spec,
         dropout: 0.1,
         training,
+        keepActivations,
       });
       const bw = training ? await createBackward(e) : null;
       const now = ctx!.memory.snapshot().current;

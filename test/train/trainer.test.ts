@@ -146,7 +146,24 @@ describe.skipIf(!ctx)('trainer', async () => {
     );
     expect(worst).toBeLessThan(1e-5);
     for (let i = 0; i < 3; i++) expect(c.steps[i].loss!).toBeCloseTo(a.steps[i].loss!, 4);
-    for (const x of [a, b, c]) x.t.destroy();
+    // Recomputing each layer in the backward or keeping its activations: the very same run.
+    const kept = await run({
+      maxSteps: 3,
+      batchSize: 2,
+      gradAccum: 1,
+      gradientCheckpointing: false,
+    });
+    const recomputed = await run({
+      maxSteps: 3,
+      batchSize: 2,
+      gradAccum: 1,
+      gradientCheckpointing: true,
+    });
+    expect(kept.t.plan.input.keepActivations).toBe(true);
+    expect(recomputed.t.plan.input.keepActivations).toBe(false);
+    expect(kept.steps.map((s) => s.loss)).toEqual(recomputed.steps.map((s) => s.loss));
+    expect(kept.steps.map((s) => s.gradNorm)).toEqual(recomputed.steps.map((s) => s.gradNorm));
+    for (const x of [a, b, c, kept, recomputed]) x.t.destroy();
   });
 
   it('checkpoint → resume continues the same run', async () => {
