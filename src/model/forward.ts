@@ -2,7 +2,8 @@
 // dispatch is prepared once (ops), so a step only records ops and writes a few inputs.
 //
 //   x = embed[ids]                                   resid.0           (N, C)
-//   for each layer l (checkpoint: only resid.l is kept; backward recomputes the rest):
+//   for each layer l (checkpointing: only resid.l is kept, backward recomputes the rest; with
+//   keepActivations each layer's act.* below are its own, act.<name>.<l>, and nothing is recomputed):
 //     ln1 = rmsnorm(resid.l)                         act.ln1, act.rstd1
 //     q,k,v = linear(ln1)  (+ bias, + LoRA)          act.q, act.k, act.v
 //     [qwen3] qn, kn = rmsnorm per head              act.qn, act.kn
