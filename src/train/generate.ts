@@ -106,6 +106,8 @@ export async function createGenerator(
         const enc = ctx.device.createCommandEncoder({ label: 'prefill' });
         decoder.recordPrefill(enc, { adapter });
         ctx.device.queue.submit([enc.finish()]);
+        // One chunk at a time, so that a stop request during a long prompt acts within a chunk.
+        await ctx.device.queue.onSubmittedWorkDone();
         if (o.shouldStop?.()) return { tokens, finish: 'aborted' };
       }
       p = last;
