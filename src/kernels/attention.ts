@@ -11,7 +11,10 @@
 // token of t's packed sequence (non-decreasing; all zeros for one unpacked sequence): query i sees
 // keys starts[i] ≤ j ≤ i. NKV must divide NH; scale defaults to 1/sqrt(HS). HS ≤ 128 and a multiple of 4.
 // The backward is two dispatches (dQ + D per query row, then dK/dV per key row summing the query
-// heads of each kv head), so there are no atomics.
+// heads of each kv head), so there are no atomics. Every kernel works on blocks of kBlock
+// consecutive rows per invocation and is specialised per head size (override HS4 = HS / 4), so
+// each head size compiles its own three pipelines (shaders explain why). On SwiftShader building
+// them takes ~45 s for HS 64 and ~2 min for HS 128 (old per-row kernels: ~2 s), once per trainer.
 import type { GpuContext, Tensor } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
 import { ShapeError } from '../gpu/errors.ts';
@@ -22,7 +25,8 @@ import dkvCode from '../../shaders/attention_backward.wgsl?raw';
 import { cdiv } from './launch.ts';
 
 export const kAttentionMaxHeadSize = 128;
-const kRows = 32; // invocations per workgroup: query rows (forward, dQ) or key rows (dK/dV)
+const kBlock = 4; // rows per invocation: query rows (forward, dQ) or key rows (dK/dV)
+const kWG = 16; // invocations per workgroup
 
 export interface AttentionDims {
   T: number;
@@ -99,10 +103,10 @@ export async function attentionForward(ctx: GpuContext, a: AttentionForwardArgs)
     label: a.label ?? 'attention_forward',
     shader: 'attention_forward',
     code: forwardCode,
-    overrides: { WG: kRows },
+    overrides: { WG: kWG, HS4: a.HS / 4 },
     bindings: [a.q, a.k, a.v, a.starts, a.out, a.lse],
     params: params(a, scale),
-    workgroups: [cdiv(a.T, kRows), a.NH, 1],
+    workgroups: [cdiv(a.T, kBlock * kWG), a.NH, 1],
     flops: attentionFlops(a.T, a.NH, a.HS, 'forward'),
   });
 }
@@ -127,20 +131,20 @@ export async function attentionBackward(ctx: GpuContext, a: AttentionBackwardArg
     label: `${label}.dq`,
     shader: 'attention_backward_dq',
     code: dqCode,
-    overrides: { WG: kRows },
+    overrides: { WG: kWG, HS4: a.HS / 4 },
     bindings: [a.q, a.k, a.v, a.starts, a.out, a.lse, a.dout, a.dq, a.delta],
     params: params(a, scale),
-    workgroups: [cdiv(a.T, kRows), a.NH, 1],
+    workgroups: [cdiv(a.T, kBlock * kWG), a.NH, 1],
     flops: attentionFlops(a.T, a.NH, a.HS, 'dq'),
   });
   const dkv = await makeOp(ctx, {
     label: `${label}.dkv`,
     shader: 'attention_backward',
     code: dkvCode,
-    overrides: { WG: kRows },
+    overrides: { WG: kWG, HS4: a.HS / 4 },
     bindings: [a.q, a.k, a.v, a.starts, a.lse, a.dout, a.delta, a.dk, a.dv],
     params: params(a, scale),
-    workgroups: [cdiv(a.T, kRows), a.NKV, 1],
+    workgroups: [cdiv(a.T, kBlock * kWG), a.NKV, 1],
     flops: attentionFlops(a.T, a.NH, a.HS, 'dkv'),
   });
   return sequenceOps(label, [dq, dkv]);

@@ -1,5 +1,5 @@
 // Causal GQA attention (online softmax forward, FA2 backward) against the float64 reference:
-// odd token counts, packed sequences (block-diagonal masks), GQA groups of 1..7, head sizes 8..128,
+// odd token counts, packed sequences (block-diagonal masks), GQA groups of 1..7, head sizes 4..128,
 // and the head layouts of SmolLM2-135M (9/3×64), Qwen2.5-0.5B (14/2×64), Llama-3.2-1B (32/8×64)
 // and Qwen3 (16/8×128) with few tokens. Reference backward by float64 finite differences; GPU
 // backward through a scalar loss.
@@ -29,6 +29,10 @@ import {
   upload,
 } from './ops_harness.ts';
 
+// The kernels are specialised per head size, and SwiftShader takes tens of seconds (minutes for
+// HS 128 on a busy machine) to build each head size's three pipelines: the first case of a head
+// size pays for it.
+const kCompileTimeout = 600_000;
 const kFwd = { atol: 2e-5, rtol: 1e-3 };
 const kBwd = { atol: 1e-4, rtol: 1e-3 };
 
@@ -60,46 +64,56 @@ describe('attention gpu', () => {
     ['Qwen2.5-0.5B heads, T 6', { T: 6, NH: 14, NKV: 2, HS: 64 }, [6]],
     ['Llama-3.2-1B heads, T 5', { T: 5, NH: 32, NKV: 8, HS: 64 }, [2, 3]],
     ['Qwen3 heads (HS 128), T 40', { T: 40, NH: 16, NKV: 8, HS: 128 }, [35, 5]],
+    // The kernels take 4 rows (query or key) per invocation and unroll the head in vec4s up to 128:
+    // T not a multiple of 4 with packed boundaries inside a block of 4 (and 1-token sequences),
+    // HS 4, HS 68 (just past 64) and HS 128 with the same, rows spread over several workgroups.
+    ['T 13 packed inside blocks HS 4', { T: 13, NH: 3, NKV: 1, HS: 4 }, [2, 1, 3, 1, 6]],
+    ['T 150 packed HS 68 GQA 6/2', { T: 150, NH: 6, NKV: 2, HS: 68 }, [1, 66, 5, 78]],
+    ['T 131 packed HS 128 GQA 4/1', { T: 131, NH: 4, NKV: 1, HS: 128 }, [61, 2, 68]],
   ];
   for (const [name, s, lengths] of cases) {
-    test(name, async () => {
-      const ctx = await gpuContext();
-      if (!ctx) return;
-      const { T, NH, NKV, HS } = s;
-      const seed = T * 31 + NH;
-      const q = randn(T * NH * HS, seed, 1);
-      const k = randn(T * NKV * HS, seed + 1, 1);
-      const v = randn(T * NKV * HS, seed + 2);
-      const dout = randn(T * NH * HS, seed + 3);
-      const starts = packedStarts(lengths);
-      const t = {
-        q: upload(ctx, q, 'q'),
-        k: upload(ctx, k, 'k'),
-        v: upload(ctx, v, 'v'),
-        starts: upload(ctx, starts, 'starts', 'u32'),
-        out: output(ctx, T * NH * HS, 'out'),
-        lse: output(ctx, T * NH, 'lse'),
-      };
-      const b = {
-        dout: upload(ctx, dout, 'dout'),
-        dq: output(ctx, T * NH * HS, 'dq'),
-        dk: output(ctx, T * NKV * HS, 'dk'),
-        dv: output(ctx, T * NKV * HS, 'dv'),
-        delta: output(ctx, T * NH, 'delta'),
-      };
-      await run(ctx, [
-        attentionForward(ctx, { ...s, ...t }),
-        attentionBackward(ctx, { ...s, ...t, ...b }),
-      ]);
-      const ref = attentionForwardRef(q, k, v, starts, s);
-      allclose(await read(ctx, t.out, T * NH * HS), ref.out, kFwd, 'out');
-      allclose(await read(ctx, t.lse, T * NH), ref.lse, kFwd, 'lse');
-      const g = attentionBackwardRef(q, k, v, starts, dout, s);
-      allclose(await read(ctx, b.dq, T * NH * HS), g.dq, kBwd, 'dq');
-      allclose(await read(ctx, b.dk, T * NKV * HS), g.dk, kBwd, 'dk');
-      allclose(await read(ctx, b.dv, T * NKV * HS), g.dv, kBwd, 'dv');
-      releaseAll(ctx, [...Object.values(t), ...Object.values(b)]);
-    });
+    test(
+      name,
+      async () => {
+        const ctx = await gpuContext();
+        if (!ctx) return;
+        const { T, NH, NKV, HS } = s;
+        const seed = T * 31 + NH;
+        const q = randn(T * NH * HS, seed, 1);
+        const k = randn(T * NKV * HS, seed + 1, 1);
+        const v = randn(T * NKV * HS, seed + 2);
+        const dout = randn(T * NH * HS, seed + 3);
+        const starts = packedStarts(lengths);
+        const t = {
+          q: upload(ctx, q, 'q'),
+          k: upload(ctx, k, 'k'),
+          v: upload(ctx, v, 'v'),
+          starts: upload(ctx, starts, 'starts', 'u32'),
+          out: output(ctx, T * NH * HS, 'out'),
+          lse: output(ctx, T * NH, 'lse'),
+        };
+        const b = {
+          dout: upload(ctx, dout, 'dout'),
+          dq: output(ctx, T * NH * HS, 'dq'),
+          dk: output(ctx, T * NKV * HS, 'dk'),
+          dv: output(ctx, T * NKV * HS, 'dv'),
+          delta: output(ctx, T * NH, 'delta'),
+        };
+        await run(ctx, [
+          attentionForward(ctx, { ...s, ...t }),
+          attentionBackward(ctx, { ...s, ...t, ...b }),
+        ]);
+        const ref = attentionForwardRef(q, k, v, starts, s);
+        allclose(await read(ctx, t.out, T * NH * HS), ref.out, kFwd, 'out');
+        allclose(await read(ctx, t.lse, T * NH), ref.lse, kFwd, 'lse');
+        const g = attentionBackwardRef(q, k, v, starts, dout, s);
+        allclose(await read(ctx, b.dq, T * NH * HS), g.dq, kBwd, 'dq');
+        allclose(await read(ctx, b.dk, T * NKV * HS), g.dk, kBwd, 'dk');
+        allclose(await read(ctx, b.dv, T * NKV * HS), g.dv, kBwd, 'dv');
+        releaseAll(ctx, [...Object.values(t), ...Object.values(b)]);
+      },
+      kCompileTimeout,
+    );
   }
 
   test('backward through a scalar loss (f32 finite differences, q k v at once)', async () => {

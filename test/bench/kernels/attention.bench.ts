@@ -1,7 +1,8 @@
 // Causal attention forward + backward (src/kernels/attention.ts) with SmolLM2-135M heads (9 query
 // heads, 3 kv heads, head_dim 64) at T = 512 and 2048 tokens, one unpacked sequence. Reported: wall
 // time of the forward and of the backward (dQ pass + dK/dV pass), with napkin GFLOP/s (causal:
-// T²/2 query-key pairs per head; forward 4·HS FLOPs per pair, backward 14·HS as implemented).
+// T²/2 query-key pairs per head; forward 4·HS FLOPs per pair, backward 14·HS as implemented), and
+// the time to build the pipelines (specialised per head size; seconds on SwiftShader).
 // Override the sizes with ATTN_BENCH_T="512,2048".
 // Run: CI=true npx vitest bench --run test/bench/kernels/attention.bench.ts
 import { setPriority } from 'node:os';
@@ -48,8 +49,10 @@ describe.skipIf(!acquired)('attention forward+backward, 9/3 heads × 64', () => 
           delta: act(T * NH, 'delta'),
         };
         const dims = { T, NH, NKV, HS };
+        const c0 = performance.now();
         const fwd = await attentionForward(ctx, { ...dims, ...t });
         const bwd = await attentionBackward(ctx, { ...dims, ...t, ...g });
+        const compileS = (performance.now() - c0) / 1000; // one pipeline per kernel and head size
         const timer = new GpuTimer(ctx.device, true);
         const opts = { warmup: 0, samples: 1 };
         const f = await timer.time((pass) => fwd.record(pass), opts);
@@ -59,7 +62,8 @@ describe.skipIf(!acquired)('attention forward+backward, 9/3 heads × 64', () => 
         console.log(
           `attention T ${T} (NH ${NH}, NKV ${NKV}, HS ${HS}): forward ${f.ms.toFixed(0)} ms ` +
             `(${(ff / f.ms / 1e6).toFixed(2)} GFLOP/s), backward ${b.ms.toFixed(0)} ms ` +
-            `(${(bf / b.ms / 1e6).toFixed(2)} GFLOP/s), total ${(f.ms + b.ms).toFixed(0)} ms; ` +
+            `(${(bf / b.ms / 1e6).toFixed(2)} GFLOP/s), total ${(f.ms + b.ms).toFixed(0)} ms ` +
+            `(pipelines built in ${compileS.toFixed(1)} s); ` +
             `saved for backward: lse ${T * NH * 4} bytes (a [T,T] score matrix per head would be ` +
             `${((T * T * NH * 4) / 2 ** 20).toFixed(0)} MiB)`,
         );
