@@ -4,17 +4,23 @@
 // online log-sum-exp (running max m and sum l per token). Nothing (T, V) is stored.
 // crossentropy_merge.wgsl combines the splits into per-token losses. The training pass, which
 // also yields dhidden in the same sweep, is crossentropy_backward.wgsl.
-//   hidden (T, C) f32      read (after the final norm)
-//   weight (V, C) W_DTYPE  read; f32, or bf16 / f16 packed two per u32 (low half first)
+//   hidden (T, C) f32      read (after the final norm), as vec4s along C
+//   weight (V, C) W_DTYPE  read as vec2<u32> words: f32 (two words per 4 weights), or bf16 / f16
+//                          packed two per u32 (low half first; one vec2 per 4 weights)
 //   labels (T)    i32      read; trained iff 0 <= label < V (-100 = ignore)
 //   ml     (S, T, 2) f32   =  (m, l) per split and token (only for blocks with a trained token)
+// Needs C % 4 == 0; crossentropy_scalar_forward.wgsl is the same pass for any C.
 // Dispatch: (ceil(ceil(T / RT) / WG), S); one invocation per (4-token block, split).
+// SwiftShader: loads are per-lane gathers with bounds checks, so they run along the contiguous C
+// as vec4 / vec2<u32>, and each invocation keeps a 4-token x 8-row block of logits in 32 named
+// scalars (12 loads per 128 FMAs, the vec4 matmul's best block; see crossentropy_backward.wgsl).
+// (Generated once by hand-unrolling; edit as plain WGSL.)
 
 override WG: u32 = 64;
 override W_DTYPE: u32 = 0u; // 0 f32, 1 bf16, 2 f16
 
-const RT: u32 = 4u; // tokens per invocation (vec4 lanes)
-const RV: u32 = 8u; // vocabulary rows per step (named registers l0..l7)
+const RT: u32 = 4u; // tokens per invocation (the lanes of the L / p / m / l vec4s)
+const RV: u32 = 8u; // vocabulary rows per step (named registers s*_0..s*_7)
 const NEG: f32 = -3.0e38;
 
 struct Params {
@@ -24,28 +30,33 @@ struct Params {
   vchunk: u32,
 }
 
-@group(0) @binding(0) var<storage, read> hidden: array<f32>;
-@group(0) @binding(1) var<storage, read> weight: array<u32>;
+@group(0) @binding(0) var<storage, read> hidden: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> weight: array<vec2<u32>>;
 @group(0) @binding(2) var<storage, read> labels: array<i32>;
 @group(0) @binding(3) var<storage, read_write> ml: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-fn w_at(e: u32) -> f32 {
+// Four consecutive weights starting at word i: two words of f32, or one of bf16 / f16 pairs.
+fn w4(i: u32) -> vec4<f32> {
   if (W_DTYPE == 0u) {
-    return bitcast<f32>(weight[e]);
+    return bitcast<vec4<f32>>(vec4<u32>(weight[i], weight[i + 1u]));
   }
-  let word = weight[e >> 1u];
-  let odd = (e & 1u) == 1u;
+  let w = weight[i];
   if (W_DTYPE == 1u) {
-    return bitcast<f32>(select(word << 16u, word & 0xffff0000u, odd));
+    return vec4<f32>(
+      bitcast<f32>(w.x << 16u),
+      bitcast<f32>(w.x & 0xffff0000u),
+      bitcast<f32>(w.y << 16u),
+      bitcast<f32>(w.y & 0xffff0000u),
+    );
   }
-  return unpack2x16float(word)[e & 1u];
+  return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let T = params.T;
-  let C = params.C;
+  let C4 = params.C / 4u;
   let V = params.V;
   let s = gid.y;
   let t0 = gid.x * RT;
@@ -64,73 +75,118 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let vbeg = s * params.vchunk;
   let vend = min(V, vbeg + params.vchunk);
-  let h0 = min(t0, T - 1u) * C;
-  let h1 = min(t0 + 1u, T - 1u) * C;
-  let h2 = min(t0 + 2u, T - 1u) * C;
-  let h3 = min(t0 + 3u, T - 1u) * C;
-  var m = vec4<f32>(NEG);
-  var l = vec4<f32>(0.0);
-  // Eight logits (x 4 tokens) per step in named registers: SwiftShader does not unroll loops, and
-  // a private array indexed in a loop would live in memory.
+  let ws = select(1u, 2u, W_DTYPE == 0u); // vec2<u32> words per 4 weights
+  let wrow = C4 * ws;
+  let h0 = min(t0 + 0u, T - 1u) * C4;
+  let h1 = min(t0 + 1u, T - 1u) * C4;
+  let h2 = min(t0 + 2u, T - 1u) * C4;
+  let h3 = min(t0 + 3u, T - 1u) * C4;
+  var m0 = vec4<f32>(NEG);
+  var l0 = vec4<f32>(0.0);
   for (var v0 = vbeg; v0 < vend; v0 += RV) {
     let last = vend - 1u;
-    let w0 = min(v0, last) * C;
-    let w1 = min(v0 + 1u, last) * C;
-    let w2 = min(v0 + 2u, last) * C;
-    let w3 = min(v0 + 3u, last) * C;
-    let w4 = min(v0 + 4u, last) * C;
-    let w5 = min(v0 + 5u, last) * C;
-    let w6 = min(v0 + 6u, last) * C;
-    let w7 = min(v0 + 7u, last) * C;
-    var l0 = vec4<f32>(0.0);
-    var l1 = vec4<f32>(0.0);
-    var l2 = vec4<f32>(0.0);
-    var l3 = vec4<f32>(0.0);
-    var l4 = vec4<f32>(0.0);
-    var l5 = vec4<f32>(0.0);
-    var l6 = vec4<f32>(0.0);
-    var l7 = vec4<f32>(0.0);
-    for (var c = 0u; c < C; c++) {
-      let h = vec4<f32>(hidden[h0 + c], hidden[h1 + c], hidden[h2 + c], hidden[h3 + c]);
-      l0 += h * w_at(w0 + c);
-      l1 += h * w_at(w1 + c);
-      l2 += h * w_at(w2 + c);
-      l3 += h * w_at(w3 + c);
-      l4 += h * w_at(w4 + c);
-      l5 += h * w_at(w5 + c);
-      l6 += h * w_at(w6 + c);
-      l7 += h * w_at(w7 + c);
+    let r0 = min(v0 + 0u, last) * wrow;
+    let r1 = min(v0 + 1u, last) * wrow;
+    let r2 = min(v0 + 2u, last) * wrow;
+    let r3 = min(v0 + 3u, last) * wrow;
+    let r4 = min(v0 + 4u, last) * wrow;
+    let r5 = min(v0 + 5u, last) * wrow;
+    let r6 = min(v0 + 6u, last) * wrow;
+    let r7 = min(v0 + 7u, last) * wrow;
+    var s0_0 = 0.0; var s0_1 = 0.0; var s0_2 = 0.0; var s0_3 = 0.0;
+    var s0_4 = 0.0; var s0_5 = 0.0; var s0_6 = 0.0; var s0_7 = 0.0;
+    var s1_0 = 0.0; var s1_1 = 0.0; var s1_2 = 0.0; var s1_3 = 0.0;
+    var s1_4 = 0.0; var s1_5 = 0.0; var s1_6 = 0.0; var s1_7 = 0.0;
+    var s2_0 = 0.0; var s2_1 = 0.0; var s2_2 = 0.0; var s2_3 = 0.0;
+    var s2_4 = 0.0; var s2_5 = 0.0; var s2_6 = 0.0; var s2_7 = 0.0;
+    var s3_0 = 0.0; var s3_1 = 0.0; var s3_2 = 0.0; var s3_3 = 0.0;
+    var s3_4 = 0.0; var s3_5 = 0.0; var s3_6 = 0.0; var s3_7 = 0.0;
+    for (var c = 0u; c < C4; c++) {
+      let cw = c * ws;
+      let x0 = hidden[h0 + c];
+      let x1 = hidden[h1 + c];
+      let x2 = hidden[h2 + c];
+      let x3 = hidden[h3 + c];
+      let y0 = w4(r0 + cw);
+      s0_0 += dot(x0, y0);
+      s1_0 += dot(x1, y0);
+      s2_0 += dot(x2, y0);
+      s3_0 += dot(x3, y0);
+      let y1 = w4(r1 + cw);
+      s0_1 += dot(x0, y1);
+      s1_1 += dot(x1, y1);
+      s2_1 += dot(x2, y1);
+      s3_1 += dot(x3, y1);
+      let y2 = w4(r2 + cw);
+      s0_2 += dot(x0, y2);
+      s1_2 += dot(x1, y2);
+      s2_2 += dot(x2, y2);
+      s3_2 += dot(x3, y2);
+      let y3 = w4(r3 + cw);
+      s0_3 += dot(x0, y3);
+      s1_3 += dot(x1, y3);
+      s2_3 += dot(x2, y3);
+      s3_3 += dot(x3, y3);
+      let y4 = w4(r4 + cw);
+      s0_4 += dot(x0, y4);
+      s1_4 += dot(x1, y4);
+      s2_4 += dot(x2, y4);
+      s3_4 += dot(x3, y4);
+      let y5 = w4(r5 + cw);
+      s0_5 += dot(x0, y5);
+      s1_5 += dot(x1, y5);
+      s2_5 += dot(x2, y5);
+      s3_5 += dot(x3, y5);
+      let y6 = w4(r6 + cw);
+      s0_6 += dot(x0, y6);
+      s1_6 += dot(x1, y6);
+      s2_6 += dot(x2, y6);
+      s3_6 += dot(x3, y6);
+      let y7 = w4(r7 + cw);
+      s0_7 += dot(x0, y7);
+      s1_7 += dot(x1, y7);
+      s2_7 += dot(x2, y7);
+      s3_7 += dot(x3, y7);
     }
+    // The same logits as vec4s over the 4 tokens, for the online log-sum-exp.
+    var L0_0 = vec4<f32>(s0_0, s1_0, s2_0, s3_0);
+    var L0_1 = vec4<f32>(s0_1, s1_1, s2_1, s3_1);
+    var L0_2 = vec4<f32>(s0_2, s1_2, s2_2, s3_2);
+    var L0_3 = vec4<f32>(s0_3, s1_3, s2_3, s3_3);
+    var L0_4 = vec4<f32>(s0_4, s1_4, s2_4, s3_4);
+    var L0_5 = vec4<f32>(s0_5, s1_5, s2_5, s3_5);
+    var L0_6 = vec4<f32>(s0_6, s1_6, s2_6, s3_6);
+    var L0_7 = vec4<f32>(s0_7, s1_7, s2_7, s3_7);
     if (v0 + RV > vend) {
       // Past the split's end: rows were clamped; mask their logits.
       let n = vend - v0;
-      l1 = select(vec4<f32>(NEG), l1, n > 1u);
-      l2 = select(vec4<f32>(NEG), l2, n > 2u);
-      l3 = select(vec4<f32>(NEG), l3, n > 3u);
-      l4 = select(vec4<f32>(NEG), l4, n > 4u);
-      l5 = select(vec4<f32>(NEG), l5, n > 5u);
-      l6 = select(vec4<f32>(NEG), l6, n > 6u);
-      l7 = select(vec4<f32>(NEG), l7, n > 7u);
+      L0_1 = select(vec4<f32>(NEG), L0_1, n > 1u);
+      L0_2 = select(vec4<f32>(NEG), L0_2, n > 2u);
+      L0_3 = select(vec4<f32>(NEG), L0_3, n > 3u);
+      L0_4 = select(vec4<f32>(NEG), L0_4, n > 4u);
+      L0_5 = select(vec4<f32>(NEG), L0_5, n > 5u);
+      L0_6 = select(vec4<f32>(NEG), L0_6, n > 6u);
+      L0_7 = select(vec4<f32>(NEG), L0_7, n > 7u);
     }
-    let cmax = max(max(max(l0, l1), max(l2, l3)), max(max(l4, l5), max(l6, l7)));
-    let mnew = max(m, cmax);
-    let corr = exp(m - mnew);
-    let p0 = exp(l0 - mnew);
-    let p1 = exp(l1 - mnew);
-    let p2 = exp(l2 - mnew);
-    let p3 = exp(l3 - mnew);
-    let p4 = exp(l4 - mnew);
-    let p5 = exp(l5 - mnew);
-    let p6 = exp(l6 - mnew);
-    let p7 = exp(l7 - mnew);
-    l = l * corr + ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7));
-    m = mnew;
+    let n0 = max(m0, max(max(max(L0_0, L0_1), max(L0_2, L0_3)),
+                         max(max(L0_4, L0_5), max(L0_6, L0_7))));
+    let corr0 = exp(m0 - n0);
+    let p0_0 = exp(L0_0 - n0);
+    let p0_1 = exp(L0_1 - n0);
+    let p0_2 = exp(L0_2 - n0);
+    let p0_3 = exp(L0_3 - n0);
+    let p0_4 = exp(L0_4 - n0);
+    let p0_5 = exp(L0_5 - n0);
+    let p0_6 = exp(L0_6 - n0);
+    let p0_7 = exp(L0_7 - n0);
+    l0 = l0 * corr0 + (((p0_0 + p0_1) + (p0_2 + p0_3)) + ((p0_4 + p0_5) + (p0_6 + p0_7)));
+    m0 = n0;
   }
   for (var a = 0u; a < RT; a++) {
     if (t0 + a < T) {
       let o = (s * T + t0 + a) * 2u;
-      ml[o] = m[a];
-      ml[o + 1u] = l[a];
+      ml[o] = m0[a];
+      ml[o + 1u] = l0[a];
     }
   }
 }

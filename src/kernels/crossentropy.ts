@@ -14,23 +14,37 @@
 // `weight` may be f32, or bf16 / f16 packed two per u32 (the raw safetensors bytes); tied
 // embeddings pass the embedding matrix.
 //
-// Work split: invocations own 8 tokens (4 for the loss-only pass) × one of S vocabulary splits; S grows when
-// there are few tokens so that short batches still fill the GPU, and a merge pass combines the
-// splits. Scratch (S·T·2 + S·T·C floats for training) is allocated by the launcher, counted as
-// 'scratch', and released by the op's destroy().
+// Work split: invocations own 4 tokens × one of S vocabulary splits; S grows when there are few
+// tokens so that short batches still fill the GPU, and a merge pass combines the splits. The
+// sweeps load hidden and weight rows as vec4 along C (SwiftShader gathers every load per lane), so
+// they need C % 4 == 0, true of every supported model; other C (tiny test shapes) take the
+// scalar-load shaders `crossentropy_scalar_*.wgsl` with the same outputs and scratch.
+// Scratch (S·T·2 floats, plus (S·T + 1)·C for training; S = crossentropySplits(T, V), which the
+// memory planner calls too) is allocated by the launcher, counted as 'scratch', and released by
+// the op's destroy().
 import type { GpuContext, ParamField, Tensor } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
 import { makeOp, type GpuOp } from '../gpu/op.ts';
 import forwardCode from '../../shaders/crossentropy_forward.wgsl?raw';
 import backwardCode from '../../shaders/crossentropy_backward.wgsl?raw';
+import forwardScalarCode from '../../shaders/crossentropy_scalar_forward.wgsl?raw';
+import backwardScalarCode from '../../shaders/crossentropy_scalar_backward.wgsl?raw';
 import mergeCode from '../../shaders/crossentropy_merge.wgsl?raw';
 import sumCode from '../../shaders/crossentropy_sum.wgsl?raw';
 import { cdiv, kWeightDtypeCode, weightDtypeOf, type WeightDtype } from './launch.ts';
 
 const kWg = 64;
-/** Tokens per invocation (RT) of crossentropy_forward.wgsl / crossentropy_backward.wgsl. */
-const kTokensForward = 4;
-const kTokensBackward = 8;
+const kSweepCode = {
+  forward: forwardCode,
+  backward: backwardCode,
+  forward_scalar: forwardScalarCode,
+  backward_scalar: backwardScalarCode,
+};
+/** Tokens per invocation (RT) of crossentropy_{forward,backward}.wgsl (the vec4 sweeps). */
+const kTokens = 4;
+/** RT of the scalar-load fallbacks, for C % 4 != 0. */
+const kTokensScalarForward = 4;
+const kTokensScalarBackward = 8;
 /** Target invocations (4-token blocks × splits) for one sweep; more splits when T is small. */
 const kTargetInvocations = 1024;
 const kMaxSplits = 256;
@@ -57,12 +71,11 @@ export interface CrossentropyBackwardArgs extends CrossentropyArgs {
   scale: number;
 }
 
-/** Vocabulary splits: enough 4-token-block × split invocations to fill the device. */
-export function crossentropySplits(
-  T: number,
-  V: number,
-  tokensPerInvocation = kTokensBackward,
-): number {
+/**
+ * Vocabulary splits: enough 4-token-block × split invocations to fill the device. Both passes use
+ * this default (src/model/plan.ts sizes the scratch with it).
+ */
+export function crossentropySplits(T: number, V: number, tokensPerInvocation = kTokens): number {
   const blocks = cdiv(T, tokensPerInvocation);
   return Math.max(1, Math.min(kMaxSplits, cdiv(V, 64), Math.floor(kTargetInvocations / blocks)));
 }
@@ -92,8 +105,9 @@ async function build(
     checkDistinct(kernel, grad.dhidden, a.hidden, a.weight, a.labels, a.losses, a.out);
   }
   const { T, C, V } = a;
-  const rt = grad ? kTokensBackward : kTokensForward;
-  const requested = a.splits ?? crossentropySplits(T, V, rt);
+  const vec4 = C % 4 === 0;
+  const rt = vec4 ? kTokens : grad ? kTokensScalarBackward : kTokensScalarForward;
+  const requested = a.splits ?? crossentropySplits(T, V);
   const vchunk = cdiv(V, requested);
   const S = cdiv(V, vchunk); // no empty split
   const label = a.label ?? (grad ? 'crossentropy_backward' : 'crossentropy_forward');
@@ -102,10 +116,11 @@ async function build(
   const dummy = grad ? null : ctx.tensor(16, 'scratch', `${label}.no_dhidden`);
   const overrides = { WG: kWg, W_DTYPE: kWeightDtypeCode[wd] };
   const blocks = cdiv(T, rt);
+  const sweepKind = `${grad ? 'backward' : 'forward'}${vec4 ? '' : '_scalar'}` as const;
   const sweep = await makeOp(ctx, {
     label: `${label}.sweep`,
-    shader: grad ? 'crossentropy_backward' : 'crossentropy_forward',
-    code: grad ? backwardCode : forwardCode,
+    shader: `crossentropy_${sweepKind}`,
+    code: kSweepCode[sweepKind],
     overrides,
     bindings: grad ? [a.hidden, a.weight, a.labels, ml, acc] : [a.hidden, a.weight, a.labels, ml],
     params: [

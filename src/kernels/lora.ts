@@ -15,7 +15,9 @@
 //
 // Configurations (autotuned per adapter and rank class, see `loraTuneTasks`): the fused kernels
 // with 16/32/64 rows per workgroup (default 32), or `matmul`: the same math as two dispatches of
-// the register-blocked matmul kernel in its narrow/shallow shapes (faster on SwiftShader today).
+// the register-blocked matmul kernel in its narrow/shallow shapes. The fused kernels read every
+// buffer as vec4s along its contiguous dimension when K, N and R are multiples of 4 (every
+// supported model at the usual ranks); other shapes take the `lora_scalar_*.wgsl` versions.
 import type { Tensor } from '../gpu/context.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
@@ -25,6 +27,8 @@ import type { TuneTask } from '../gpu/autotune.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul.ts';
 import forwardCode from '../../shaders/lora_forward.wgsl?raw';
 import backwardCode from '../../shaders/lora_backward.wgsl?raw';
+import forwardScalarCode from '../../shaders/lora_scalar_forward.wgsl?raw';
+import backwardScalarCode from '../../shaders/lora_scalar_backward.wgsl?raw';
 
 /** Largest supported rank (workgroup memory holds ROWS × R floats). */
 export const kMaxLoraRank = 256;
@@ -71,6 +75,19 @@ export interface LoraBackwardArgs extends LoraDims {
 }
 
 export const kLoraRowOptions = [16, 32, 64] as const;
+
+/** The fused kernel for these dims: vec4 loads when K, N and R are multiples of 4, else scalar. */
+function fusedKernel(kind: 'forward' | 'backward', d: LoraDims): { shader: string; code: string } {
+  const vec4 = d.k % 4 === 0 && d.n % 4 === 0 && d.r % 4 === 0;
+  if (kind === 'forward') {
+    return vec4
+      ? { shader: 'lora_forward', code: forwardCode }
+      : { shader: 'lora_forward_scalar', code: forwardScalarCode };
+  }
+  return vec4
+    ? { shader: 'lora_backward', code: backwardCode }
+    : { shader: 'lora_backward_scalar', code: backwardScalarCode };
+}
 
 /**
  * Fused kernel with `rows` rows per workgroup (0 = the two-matmul path): forced, else tuned per
@@ -145,8 +162,7 @@ export async function loraForward(ctx: GpuContext, args: LoraForwardArgs): Promi
   }
   return makeOp(ctx, {
     label,
-    shader: 'lora_forward',
-    code: forwardCode,
+    ...fusedKernel('forward', args),
     overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
     bindings: [args.x, args.a, args.b, args.h, args.y],
     params: [
@@ -187,8 +203,7 @@ export async function loraBackward(ctx: GpuContext, args: LoraBackwardArgs): Pro
       ? await loraBackwardInputByMatmul(ctx, args, label)
       : await makeOp(ctx, {
           label: `${label}.dx`,
-          shader: 'lora_backward',
-          code: backwardCode,
+          ...fusedKernel('backward', args),
           overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
           bindings: [args.dy, args.b, args.a, args.g, args.dx],
           params: [
@@ -285,8 +300,7 @@ export function loraTuneTasks(ctx: GpuContext): TuneTask[] {
               ? await loraBackwardInputByMatmul(ctx, args, dims.label)
               : await makeOp(ctx, {
                   label: `tune.${kernel}`,
-                  shader: 'lora_backward',
-                  code: backwardCode,
+                  ...fusedKernel('backward', dims),
                   overrides: { ROWS: rows, RV: Math.ceil(r / 4) },
                   bindings: [y, b, a, h, x],
                   params: [

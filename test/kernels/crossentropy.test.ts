@@ -1,8 +1,9 @@
 // Fused lm_head + cross-entropy (loss sum, count, per-token losses, dhidden) against the float64
 // reference: odd shapes, ignored labels (-100 and runs of them), forced vocabulary splits, bf16 and
 // f16 weights, accumulate across micro-batches, and large vocabularies (49152, 128256, 151936)
-// with few tokens and a small hidden size. Reference gradient by float64 finite differences; GPU
-// gradient through the scalar loss.
+// with few tokens and a small hidden size. C % 4 == 0 takes the vec4 sweeps, other C the scalar
+// fallbacks; both get token counts and vocabulary splits that are not multiples of their blocks.
+// Reference gradient by float64 finite differences; GPU gradient through the scalar loss.
 //
 // Tolerance: a logit is an f32 dot product over C ≤ 896 terms of O(1/√C)·O(1) values (error
 // ~1e-6); the log-sum-exp over V ≤ 152k terms is summed in f32 per split then merged (relative
@@ -67,6 +68,11 @@ describe('crossentropy gpu', () => {
     [4, 16, 49152, undefined, 'f32'], // SmolLM2 vocab
     [3, 8, 128256, undefined, 'bf16'], // Llama-3 vocab
     [3, 8, 151936, undefined, 'f32'], // Qwen2.5 vocab
+    // The vec4 sweeps (C % 4 == 0): token blocks of 4 and row steps of 8 with tails, every dtype.
+    [5, 4, 7, undefined, 'f32'],
+    [10, 20, 301, undefined, 'f16'],
+    [13, 12, 1001, 5, 'bf16'],
+    [18, 36, 77, 2, 'f32'],
   ];
   for (const [T, C, V, splits, dtype] of cases) {
     test(`T ${T} C ${C} V ${V}${splits ? ` splits ${splits}` : ''} ${dtype}`, async () => {

@@ -1,7 +1,8 @@
 // LoRA kernels (fused skinny forward, fused dx backward + dA/dB reductions) against float64 CPU
 // references: odd shapes and ranks, real layer shapes with few rows, every rows-per-workgroup
-// configuration, `+=` semantics, finite differences (reference in float64, GPU through a scalar
-// loss), and ShapeError from the launchers.
+// configuration (vec4 kernels when K, N, R are multiples of 4, scalar ones otherwise), `+=`
+// semantics, finite differences (reference in float64, GPU through a scalar loss), and ShapeError
+// from the launchers.
 //
 // Tolerance: |gpu − ref| ≤ atol + rtol·|ref|, rtol 1e-3, atol 2e-6·√L where L is the longest
 // reduction feeding the output (K for h, N for g, M for dA/dB): the same f32-accumulation argument
@@ -63,6 +64,8 @@ describe.skipIf(!acquired)('lora', () => {
     [3, 576, 1536, 64], // SmolLM2 down_proj, rank 64
     [2, 4864, 896, 16], // Qwen2.5-0.5B up_proj
     [2, 2048, 8192, 16], // Llama-3.2-1B down_proj
+    [37, 12, 20, 4], // vec4 kernels: rank 4 (RV 1), rows not a multiple of 4
+    [66, 8, 4, 12], // vec4 kernels: K = 4, rank 12 (RV 3)
   ];
 
   it.each(shapes)('forward and backward M=%i N=%i K=%i R=%i', async (m, n, k, r) => {
@@ -99,59 +102,66 @@ describe.skipIf(!acquired)('lora', () => {
     for (const t of [x, a, b, y, h, dy, g, dx, da, db]) ctx.release(t);
   });
 
-  it('every configuration (fused rows, two-matmul) gives the same result; = epilogues', async () => {
-    const [m, n, k, r] = [45, 37, 29, 16];
-    const { xs, as, bs, dys } = inputs(m, n, k, r, 99);
-    const scale = 0.5;
-    const x = f32(xs, [m, k], 'x');
-    const a = f32(as, [r, k], 'a');
-    const b = f32(bs, [n, r], 'b');
-    const dy = f32(dys, [m, n], 'dy');
-    const [h, y, g, dx] = [
-      empty([m, r], 'h'),
-      empty([m, n], 'y'),
-      empty([m, r], 'g'),
-      empty([m, k], 'dx'),
-    ];
-    const [da, db] = [empty([r, k], 'da'), empty([n, r], 'db')];
-    const ref = loraForwardRef(xs, as, bs, undefined, m, n, k, r, scale);
-    const refB = loraBackwardRef(xs, as, bs, dys, m, n, k, r, scale);
-    // Each fused rows value is two pipeline compiles (seconds on SwiftShader); 32 is the default.
-    // `matmul` runs the same math as two dispatches of the matmul kernel.
-    const configs: { rows?: number; config?: string }[] = [
-      { rows: kLoraRowOptions[0] },
-      { rows: 4 },
-      { config: 'matmul' },
-    ];
-    for (const cfg of configs) {
-      const rows = cfg.rows ?? cfg.config;
-      const dims = { m, n, k, r, scale, ...cfg };
-      ctx.write(da, new Float32Array(r * k));
-      ctx.write(db, new Float32Array(n * r));
-      const fwd = await loraForward(ctx, { x, a, b, h, y, ...dims, accumulate: false });
-      const bwd = await loraBackward(ctx, {
-        x,
-        a,
-        b,
-        h,
-        dy,
-        g,
-        dx,
-        da,
-        db,
-        ...dims,
-        accumulateDx: false,
-      });
-      runOps(ctx, 'lora', [fwd, bwd]);
-      allclose(await read(y, m * n), ref.y, tol(k), `y rows=${rows}`);
-      allclose(await read(dx, m * k), refB.dx, tol(n), `dx rows=${rows}`);
-      allclose(await read(da, r * k), refB.da, tol(m), `da rows=${rows}`);
-      allclose(await read(db, n * r), refB.db, tol(m), `db rows=${rows}`);
-      fwd.destroy();
-      bwd.destroy();
-    }
-    for (const t of [x, a, b, dy, h, y, g, dx, da, db]) ctx.release(t);
-  });
+  // The scalar fused kernels (odd N and K) and the vec4 ones (K, N, R multiples of 4), with M not
+  // a multiple of any rows-per-workgroup value.
+  it.each([
+    [45, 37, 29, 16],
+    [45, 36, 28, 8],
+  ])(
+    'every configuration (fused rows, two-matmul) gives the same result; = epilogues, M=%i N=%i K=%i R=%i',
+    async (m, n, k, r) => {
+      const { xs, as, bs, dys } = inputs(m, n, k, r, 99 + n);
+      const scale = 0.5;
+      const x = f32(xs, [m, k], 'x');
+      const a = f32(as, [r, k], 'a');
+      const b = f32(bs, [n, r], 'b');
+      const dy = f32(dys, [m, n], 'dy');
+      const [h, y, g, dx] = [
+        empty([m, r], 'h'),
+        empty([m, n], 'y'),
+        empty([m, r], 'g'),
+        empty([m, k], 'dx'),
+      ];
+      const [da, db] = [empty([r, k], 'da'), empty([n, r], 'db')];
+      const ref = loraForwardRef(xs, as, bs, undefined, m, n, k, r, scale);
+      const refB = loraBackwardRef(xs, as, bs, dys, m, n, k, r, scale);
+      // Each fused rows value is two pipeline compiles (seconds on SwiftShader); 32 is the default.
+      // `matmul` runs the same math as two dispatches of the matmul kernel.
+      const configs: { rows?: number; config?: string }[] = [
+        { rows: kLoraRowOptions[0] },
+        { rows: 4 },
+        { config: 'matmul' },
+      ];
+      for (const cfg of configs) {
+        const rows = cfg.rows ?? cfg.config;
+        const dims = { m, n, k, r, scale, ...cfg };
+        ctx.write(da, new Float32Array(r * k));
+        ctx.write(db, new Float32Array(n * r));
+        const fwd = await loraForward(ctx, { x, a, b, h, y, ...dims, accumulate: false });
+        const bwd = await loraBackward(ctx, {
+          x,
+          a,
+          b,
+          h,
+          dy,
+          g,
+          dx,
+          da,
+          db,
+          ...dims,
+          accumulateDx: false,
+        });
+        runOps(ctx, 'lora', [fwd, bwd]);
+        allclose(await read(y, m * n), ref.y, tol(k), `y rows=${rows}`);
+        allclose(await read(dx, m * k), refB.dx, tol(n), `dx rows=${rows}`);
+        allclose(await read(da, r * k), refB.da, tol(m), `da rows=${rows}`);
+        allclose(await read(db, n * r), refB.db, tol(m), `db rows=${rows}`);
+        fwd.destroy();
+        bwd.destroy();
+      }
+      for (const t of [x, a, b, dy, h, y, g, dx, da, db]) ctx.release(t);
+    },
+  );
 
   it('backward = finite differences of L = Σ gy⊙y(x, a, b), in float64 and on the GPU', async () => {
     const [m, n, k, r] = [6, 5, 7, 3];

@@ -4,8 +4,8 @@
 // (matmulBackwardInput). Both produce the loss sum and dhidden. Reported: wall time of one
 // loss+gradient pass, GFLOP/s (4·T·V·C useful FLOPs), and peak device memory from the GpuContext
 // memory tracker, in total and without the lm_head weight (the same in both paths).
-// Default shape: 2048 tokens × 49152 vocab × 576 hidden (SmolLM2-135M); override with
-// CE_BENCH_T / CE_BENCH_V / CE_BENCH_C. Run: CI=true npx vitest bench --run test/bench/kernels/crossentropy.bench.ts
+// Default shape: 2048 tokens × 49152 vocab × 576 hidden (SmolLM2-135M), f32 lm_head; override with
+// CE_BENCH_T / CE_BENCH_V / CE_BENCH_C and CE_BENCH_DTYPE=bf16 (the file dtype of SmolLM2). Run: CI=true npx vitest bench --run test/bench/kernels/crossentropy.bench.ts
 import { setPriority } from 'node:os';
 import { bench, describe } from 'vitest';
 import { GpuContext, type Tensor } from '../../../src/gpu/context.ts';
@@ -19,6 +19,7 @@ import { randn, rng } from '../../helpers/random.ts';
 const T = Number(process.env.CE_BENCH_T ?? 2048);
 const V = Number(process.env.CE_BENCH_V ?? 49152);
 const C = Number(process.env.CE_BENCH_C ?? 576);
+const wDtype = process.env.CE_BENCH_DTYPE === 'bf16' ? 'bf16' : 'f32';
 const acquired = await testDevice();
 
 // Baseline only (lives here until it wins a benchmark, STYLE.md): one workgroup per row of the
@@ -97,7 +98,7 @@ async function measure(
   const r = rng(3);
   const t: Tensors = {
     hidden: f32(randn(T * C, 1), 'activations', 'hidden'),
-    weight: f32(randn(V * C, 2, 1 / Math.sqrt(C)), 'weights', 'lm_head'),
+    weight: lmHead(ctx),
     labels: f32(
       Int32Array.from({ length: T }, () => Math.floor(r() * V)),
       'activations',
@@ -139,9 +140,21 @@ async function measure(
   }
 }
 
+/** The (V, C) lm_head in the benchmark's dtype (bf16: two per u32, low half first). */
+function lmHead(ctx: GpuContext): Tensor {
+  const w = randn(V * C, 2, 1 / Math.sqrt(C));
+  if (wDtype === 'f32') return ctx.tensorFrom(w, 'weights', 'lm_head');
+  const bits = new Uint32Array(w.buffer);
+  const packed = new Uint32Array(Math.ceil((V * C) / 2));
+  for (let i = 0; i < packed.length; i++) {
+    packed[i] = (bits[2 * i] >>> 16) | ((bits[2 * i + 1] ?? 0) & 0xffff0000);
+  }
+  return ctx.tensorFrom(packed, 'weights', 'lm_head');
+}
+
 const once = { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 };
 
-describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C}`, () => {
+describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C} ${wDtype}`, () => {
   bench(
     'fused',
     async () => {
@@ -157,6 +170,7 @@ describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C}`, () => {
           T,
           C,
           V,
+          wDtype,
           scale: 1 / T,
         }),
       ]);
@@ -169,7 +183,15 @@ describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C}`, () => {
       await measure('unfused', async (ctx, t) => {
         const logits = ctx.tensor(T * V * 4, 'activations', 'logits');
         const ops = [
-          await matmulForward(ctx, { x: t.hidden, w: t.weight, y: logits, m: T, n: V, k: C }),
+          await matmulForward(ctx, {
+            x: t.hidden,
+            w: t.weight,
+            y: logits,
+            m: T,
+            n: V,
+            k: C,
+            wDtype,
+          }),
           await makeOp(ctx, {
             label: 'softmax_ce',
             code: kSoftmaxCe,
@@ -188,6 +210,7 @@ describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C}`, () => {
             m: T,
             n: V,
             k: C,
+            wDtype,
           }),
         ];
         return [
