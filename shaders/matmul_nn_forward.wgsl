@@ -3,8 +3,8 @@
 //   c (M, N) = alpha · a (M, K) · b (K, N)  (+ c)        (layer letters: dX (M, in) = dY (M, out) · W (out, in))
 //
 //   a    (M, K) f32, read as vec4 along K (the reduction)
-//   b    (K, N) B_DTYPE, read as vec2<u32> along N: 4 elements of bf16 / f16 per load (two per u32,
-//        low half first), or 2 loads of f32 (B_DTYPE 0)
+//   b    (K, N) B_DTYPE, read along N as vec2<u32> (4 elements of bf16 / f16 per load, two per
+//        u32, low half first) or, for f32 (B_DTYPE 0), through b32 (the same buffer as vec4<f32>)
 //   bias unused (bound for the shared layout of the matmul kernels; flags bit 0 must be clear)
 //   c    (M, N) f32: = when flags bit 1 is clear, += when it is set
 // K and N must be multiples of 4 (src/kernels/matmul.ts falls back to matmul_forward.wgsl otherwise).
@@ -34,12 +34,14 @@ struct Params {
 @group(0) @binding(1) var<storage, read> b: array<vec2<u32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
+// The same buffer as b, viewed as f32 vec4s: an f32 B needs one load per 4 elements, not two.
+@group(0) @binding(4) var<storage, read> b32: array<vec4<f32>>;
+@group(0) @binding(5) var<uniform> params: Params;
 
 // Four consecutive elements of B starting at element 4·q, as f32.
 fn load_b4(q: u32) -> vec4<f32> {
   if (B_DTYPE == 0u) {
-    return bitcast<vec4<f32>>(vec4<u32>(b[2u * q], b[2u * q + 1u]));
+    return b32[q];
   }
   let w = b[q];
   if (B_DTYPE == 1u) {

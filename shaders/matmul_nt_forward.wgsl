@@ -3,8 +3,9 @@
 //   c (M, N) = alpha · a (M, K) · b (N, K)ᵀ  (+ bias)  (+ c)
 //
 //   a    (M, K) f32, read as vec4 along K
-//   b    (N, K) B_DTYPE, read as vec2<u32> along K: 4 elements of bf16 / f16 per load (two per u32,
-//        low half first: the raw bytes of a safetensors tensor), or 2 loads of f32 (B_DTYPE 0)
+//   b    (N, K) B_DTYPE, read along K as vec2<u32> (4 elements of bf16 / f16 per load, two per
+//        u32, low half first: the raw bytes of a safetensors tensor) or, for f32 (B_DTYPE 0),
+//        through b32, the same buffer bound again as vec4<f32>
 //   bias (N) f32, added when flags bit 0 is set (bind any buffer otherwise)
 //   c    (M, N) f32: = when flags bit 1 is clear, += when it is set
 // K must be a multiple of 4 (src/kernels/matmul.ts falls back to matmul_forward.wgsl otherwise).
@@ -41,12 +42,14 @@ struct Params {
 @group(0) @binding(1) var<storage, read> b: array<vec2<u32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
+// The same buffer as b, viewed as f32 vec4s: an f32 B needs one load per 4 elements, not two.
+@group(0) @binding(4) var<storage, read> b32: array<vec4<f32>>;
+@group(0) @binding(5) var<uniform> params: Params;
 
 // Four consecutive elements of B starting at element 4·q, as f32.
 fn load_b4(q: u32) -> vec4<f32> {
   if (B_DTYPE == 0u) {
-    return bitcast<vec4<f32>>(vec4<u32>(b[2u * q], b[2u * q + 1u]));
+    return b32[q];
   }
   let w = b[q];
   if (B_DTYPE == 1u) {

@@ -239,6 +239,7 @@ export async function matmulForward(ctx: GpuContext, args: MatmulForwardArgs): P
   if (cfg.kind === 'vec4') {
     return makeOp(ctx, {
       ...common,
+      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
       shader: 'matmul_nt_forward',
       code: ntCode,
       params: vec4Params(m, n, k, flags, args.alpha ?? 1),
@@ -288,6 +289,7 @@ export async function matmulBackwardInput(
     // Shader letters: c (M, K) = a (M, N) · b (N, K), reduction N.
     return makeOp(ctx, {
       ...common,
+      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
       shader: 'matmul_nn_forward',
       code: nnCode,
       params: vec4Params(m, k, n, flags, args.alpha ?? 1),
