@@ -1,9 +1,11 @@
 // dropout_forward: PEFT's `lora_dropout` on the LoRA input path (torch semantics: kept elements
 // are scaled by 1 / (1 − p)), with a counter-based RNG so that forward, recompute and backward
 // regenerate the same mask instead of storing it. The RNG is Philox2x32-10 (Salmon et al., SC'11,
-// Random123): r = philox(counter = (i, site), key = seed).x, element i is kept iff r >= threshold,
-// threshold = round(p · 2^32), so P(keep) = 1 − p. The seed is per micro-batch and comes from the
-// step-state buffer the host rewrites, so a new mask needs no new GPU objects.
+// Random123): one call (counter = (t, site), key = seed) gives two words, r.x for element 2t and
+// r.y for element 2t + 1; element i is kept iff its word >= threshold, threshold = round(p · 2^32),
+// so P(keep) = 1 − p. Both words are used: the ten rounds dominate the op's cost on SwiftShader.
+// The seed is per micro-batch and comes from the step-state buffer the host rewrites, so a new
+// mask needs no new GPU objects.
 //
 //   x     (n) f32   read
 //   out   (n) f32   out = keep · x · scale    when params.accumulate == 0  (=)
@@ -11,7 +13,8 @@
 //   state (4) u32   state[0]: the micro-batch seed; state[1] == 1: dropout on, else out (+)= x
 //
 // The backward of dropout is this op on the output gradient (same site and seed: same mask).
-// Dispatch: 1-D, ceil(n / WG) workgroups split over x/y; i = (wid.x + wid.y·nwg.x)·WG + lid.x.
+// Dispatch: 1-D over element pairs, ceil(ceil(n / 2) / WG) workgroups split over x/y;
+// t = (wid.x + wid.y·nwg.x)·WG + lid.x handles elements 2t and 2t + 1.
 
 override WG: u32 = 256u;
 
@@ -60,15 +63,25 @@ fn main(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let i = (wid.x + wid.y * nwg.x) * WG + lid.x;
+  let t = (wid.x + wid.y * nwg.x) * WG + lid.x;
+  let i = 2u * t;
   if (i >= params.n) {
     return;
   }
-  var y = x[i];
+  var r = vec2<u32>(0xffffffffu); // dropout off: keep everything, unscaled
+  var scale = 1.0;
   if (state[1] == 1u) {
-    let r = philox2x32_10(vec2<u32>(i, params.site), state[0]).x;
-    y = select(0.0, y * params.scale, r >= params.threshold);
+    r = philox2x32_10(vec2<u32>(t, params.site), state[0]);
+    scale = params.scale;
   }
+  apply(i, r.x, scale);
+  if (i + 1u < params.n) {
+    apply(i + 1u, r.y, scale);
+  }
+}
+
+fn apply(i: u32, r: u32, scale: f32) {
+  let y = select(0.0, x[i] * scale, r >= params.threshold);
   if (params.accumulate == 1u) {
     out[i] = out[i] + y;
   } else {

@@ -68,7 +68,7 @@ function launch(
     overrides: { WG: kWg },
     bindings: [inp, out, a.state],
     params: p,
-    workgroups: grid1d(a.n, kWg),
+    workgroups: grid1d(Math.ceil(a.n / 2), kWg), // one invocation per element pair
   });
 }
 

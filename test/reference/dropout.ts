@@ -1,6 +1,7 @@
 // CPU reference for dropout's counter-based RNG, Philox2x32-10 (Random123), bit-exact with
-// shaders/dropout_forward.wgsl, and the dropout forward/backward built on it: counter = (i, site),
-// key = the micro-batch seed; keep iff philox(...).x >= round(p · 2^32).
+// shaders/dropout_forward.wgsl, and the dropout forward/backward built on it: counter =
+// (floor(i / 2), site), key = the micro-batch seed; element i is kept iff word i % 2 of the
+// output >= round(p · 2^32).
 
 function mulhilo(a: number, b: number): [number, number] {
   const p = BigInt(a >>> 0) * BigInt(b >>> 0);
@@ -23,7 +24,9 @@ export function philox2x32_10(c0: number, c1: number, key: number): [number, num
 export function dropoutMaskRef(n: number, p: number, seed: number, site: number): Uint8Array {
   const threshold = Math.min(0xffffffff, Math.round(p * 2 ** 32));
   const keep = new Uint8Array(n);
-  for (let i = 0; i < n; i++) keep[i] = philox2x32_10(i, site, seed)[0] >= threshold ? 1 : 0;
+  for (let i = 0; i < n; i++) {
+    keep[i] = philox2x32_10(Math.floor(i / 2), site, seed)[i % 2] >= threshold ? 1 : 0;
+  }
   return keep;
 }
 
