@@ -346,10 +346,13 @@ type Kernel = 'matmul_forward' | 'matmul_backward_input' | 'matmul_backward_weig
 
 /** A representative shape (m, n, k in layer letters) per kernel and shape class. */
 const kTuneShapes: { kernel: Kernel; shapeClass: string; m: number; n: number; k: number }[] = [
-  { kernel: 'matmul_forward', shapeClass: 'large', m: 128, n: 384, k: 384 },
+  // 'large' at 512 rows: at 128 rows a candidate takes ~20 ms on SwiftShader and the vec4 shader's
+  // lead (~20%) was within a busy machine's noise (the tuner kept the scalar one on some runs); at
+  // 512 rows it leads by 30-45%, as on layer-sized products.
+  { kernel: 'matmul_forward', shapeClass: 'large', m: 512, n: 384, k: 384 },
   { kernel: 'matmul_forward', shapeClass: 'narrow', m: 512, n: 16, k: 384 },
   { kernel: 'matmul_forward', shapeClass: 'shallow', m: 512, n: 384, k: 16 },
-  { kernel: 'matmul_backward_input', shapeClass: 'large', m: 128, n: 384, k: 384 },
+  { kernel: 'matmul_backward_input', shapeClass: 'large', m: 512, n: 384, k: 384 },
   { kernel: 'matmul_backward_weight', shapeClass: 'large', m: 128, n: 384, k: 384 },
   { kernel: 'matmul_backward_weight', shapeClass: 'narrow', m: 512, n: 384, k: 16 },
 ];
