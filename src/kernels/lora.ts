@@ -82,11 +82,11 @@ function fusedKernel(kind: 'forward' | 'backward', d: LoraDims): { shader: strin
   if (kind === 'forward') {
     return vec4
       ? { shader: 'lora_forward', code: forwardCode }
-      : { shader: 'lora_forward_scalar', code: forwardScalarCode };
+      : { shader: 'lora_scalar_forward', code: forwardScalarCode };
   }
   return vec4
     ? { shader: 'lora_backward', code: backwardCode }
-    : { shader: 'lora_backward_scalar', code: backwardScalarCode };
+    : { shader: 'lora_scalar_backward', code: backwardScalarCode };
 }
 
 /**
