@@ -79,7 +79,7 @@ function handle(msg: EngineEvent): void {
     case 'estimate-failed':
       return s.estimateFailed(msg.job, msg.message);
     case 'model-progress':
-      return s.modelLoading(msg.job, msg.message, msg.done, msg.total);
+      return s.modelLoading(msg.job, msg.message, msg.done, msg.total, msg.unit);
     case 'model-ready':
       return s.modelReady(msg.job, msg.info);
     case 'model-failed':

@@ -34,8 +34,8 @@ let latestModelJob = 0;
 
 async function loadModel(job: number, spec: ModelSpec, template: TemplateChoice, date: string) {
   latestModelJob = job;
-  const progress = (message: string, done = 0, total = 0) =>
-    send({ kind: 'model-progress', job, message, done, total });
+  const progress = (message: string, done = 0, total = 0, unit: 'bytes' | 'items' = 'bytes') =>
+    send({ kind: 'model-progress', job, message, done, total, unit });
   try {
     if (st.run?.running) throw new Error('stop the training run before loading another model');
     const ctx = await needGpu();
@@ -71,7 +71,8 @@ async function loadModel(job: number, spec: ModelSpec, template: TemplateChoice,
     // Once per GPU (the choices persist in IndexedDB): before any trainer or generator builds ops.
     if (!kernelsTuned(ctx)) {
       await tuneKernels(ctx, {
-        onProgress: (p) => progress('Tuning the kernels for this GPU (once)…', p.done, p.total),
+        onProgress: (p) =>
+          progress('Tuning the kernels for this GPU (once)…', p.done, p.total, 'items'),
       });
     }
     const cfg = model.config;

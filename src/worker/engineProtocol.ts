@@ -173,7 +173,15 @@ export type EngineEvent =
   | { kind: 'saved-run'; run: SavedRun | null }
   | { kind: 'estimate'; job: number; estimate: MemoryEstimate }
   | { kind: 'estimate-failed'; job: number; message: string }
-  | { kind: 'model-progress'; job: number; message: string; done: number; total: number }
+  | {
+      kind: 'model-progress';
+      job: number;
+      message: string;
+      done: number;
+      total: number;
+      /** What done/total count (default bytes). */
+      unit?: 'bytes' | 'items';
+    }
   | { kind: 'model-ready'; job: number; info: ModelInfo }
   | { kind: 'model-failed'; job: number; message: string }
   | { kind: 'run-preparing'; message: string }

@@ -62,6 +62,8 @@ export interface EngineState {
     message: string;
     done: number;
     total: number;
+    /** What done/total count: bytes (downloads, uploads) or items (kernel configurations). */
+    unit: 'bytes' | 'items';
     info: ModelInfo | null;
   };
   estimate: {
@@ -94,7 +96,13 @@ export interface TrainSlice {
   deviceUnavailable: (message: string) => void;
   setEngineSource: (source: EngineModelSource) => void;
   setModelFiles: (names: string[]) => void;
-  modelLoading: (job: number, message: string, done?: number, total?: number) => void;
+  modelLoading: (
+    job: number,
+    message: string,
+    done?: number,
+    total?: number,
+    unit?: 'bytes' | 'items',
+  ) => void;
   modelReady: (job: number, info: ModelInfo) => void;
   modelFailed: (job: number, message: string) => void;
   estimateLoading: (job: number) => void;
@@ -158,7 +166,7 @@ export const createTrainSlice: StateCreator<StudioState, [], [], TrainSlice> = (
       deviceMessage: '',
       source: 'hub',
       modelFiles: [],
-      model: { status: 'idle', job: 0, message: '', done: 0, total: 0, info: null },
+      model: { status: 'idle', job: 0, message: '', done: 0, total: 0, unit: 'bytes', info: null },
       estimate: { status: 'idle', job: 0, value: null, message: '' },
     },
     train: {
@@ -179,8 +187,8 @@ export const createTrainSlice: StateCreator<StudioState, [], [], TrainSlice> = (
     deviceUnavailable: (deviceMessage) => patchEngine({ device: 'unavailable', deviceMessage }),
     setEngineSource: (source) => patchEngine({ source }),
     setModelFiles: (modelFiles) => patchEngine({ modelFiles }),
-    modelLoading: (job, message, done = 0, total = 0) =>
-      patchModel(job, { status: 'loading', message, done, total }),
+    modelLoading: (job, message, done = 0, total = 0, unit = 'bytes') =>
+      patchModel(job, { status: 'loading', message, done, total, unit }),
     modelReady: (job, info) => patchModel(job, { status: 'ready', message: '', info }),
     modelFailed: (job, message) => patchModel(job, { status: 'failed', message, info: null }),
     estimateLoading: (job) => patchEstimate(job, { status: 'loading', message: '' }),

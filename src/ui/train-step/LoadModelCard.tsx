@@ -91,7 +91,9 @@ function ModelStatus() {
           <span>{m.message}</span>
           {pct !== null && (
             <span className="subtle num">
-              {fmtBytes(m.done)} / {fmtBytes(m.total)}
+              {m.unit === 'items'
+                ? `${m.done} / ${m.total}`
+                : `${fmtBytes(m.done)} / ${fmtBytes(m.total)}`}
             </span>
           )}
         </div>
