@@ -26,6 +26,7 @@ import type { TuneTask } from '../gpu/autotune.ts';
 import code from '../../shaders/matmul_forward.wgsl?raw';
 import ntCode from '../../shaders/matmul_nt_forward.wgsl?raw';
 import nnCode from '../../shaders/matmul_nn_forward.wgsl?raw';
+import ntsgCode from '../../shaders/matmul_ntsg_forward.wgsl?raw';
 import type { ParamField } from '../gpu/context.ts';
 
 export type WeightDtype = 'f32' | 'bf16' | 'f16';
@@ -86,7 +87,7 @@ export interface MatmulBackwardWeightArgs {
  * along output columns, WG_Y along rows).
  */
 export interface MatmulConfig {
-  kind: 'scalar' | 'vec4';
+  kind: 'scalar' | 'vec4' | 'subgroup';
   WG_X: number;
   WG_Y: number;
 }
@@ -105,13 +106,28 @@ export const kMatmulConfigs: Record<string, MatmulConfig> = {
   v4x16: { kind: 'vec4', WG_X: 4, WG_Y: 16 },
   v2x32: { kind: 'vec4', WG_X: 2, WG_Y: 32 },
   v1x64: { kind: 'vec4', WG_X: 1, WG_Y: 64 },
+  // X·Wᵀ only: matmul_ntsg_forward.wgsl, B rows shared across each subgroup (x runs along rows).
+  sg64: { kind: 'subgroup', WG_X: 64, WG_Y: 1 },
 };
 
 /** Output rows × columns one invocation computes. */
 const kBlock: Record<MatmulConfig['kind'], { rows: number; cols: number }> = {
   scalar: { rows: 8, cols: 8 },
   vec4: { rows: 4, cols: 8 },
+  subgroup: { rows: 4, cols: 8 },
 };
+
+/**
+ * Whether matmul_ntsg_forward.wgsl can run here: the 'subgroups' feature, and subgroups of 4 to 64
+ * invocations (it shares 8 B rows from lanes 0..3; a 64-wide workgroup holds whole subgroups).
+ */
+export function subgroupMatmulOk(ctx: GpuContext): boolean {
+  if (!ctx.device.features.has('subgroups' as GPUFeatureName)) return false;
+  const info = ctx.device.adapterInfo as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const min = info?.subgroupMinSize ?? 0;
+  const max = info?.subgroupMaxSize ?? 0;
+  return min >= 4 && max <= 64 && 64 % max === 0;
+}
 
 /** Shape classes: outputs (rows × cols) with reduction depth `red`. */
 export function matmulShapeClass(rows: number, cols: number, red: number): string {
@@ -135,8 +151,8 @@ export function defaultConfig(cols: number, vec4 = false): string {
 }
 
 /**
- * The configuration for one dispatch: forced, else tuned, else the default. A vec4 choice on a
- * shape the vec4 shader cannot run (`vec4Ok` false) falls back to the scalar default.
+ * The configuration for one dispatch: forced, else tuned, else the default. A choice this form or
+ * shape cannot run (vec4 without `vec4Ok`; subgroup without `subgroupOk`) falls back to the default.
  */
 function pickConfig(
   ctx: GpuContext,
@@ -146,10 +162,12 @@ function pickConfig(
   red: number,
   forced: string | undefined,
   vec4Ok: boolean,
+  subgroupOk = false,
 ): MatmulConfig {
   const chosen =
     kMatmulConfigs[forced ?? ctx.tuning.choice(kernel, matmulShapeClass(rows, cols, red)) ?? ''];
-  if (chosen && (chosen.kind === 'scalar' || vec4Ok)) return chosen;
+  const ok = { scalar: true, vec4: vec4Ok, subgroup: subgroupOk && vec4Ok };
+  if (chosen && ok[chosen.kind]) return chosen;
   return kMatmulConfigs[defaultConfig(cols, vec4Ok)];
 }
 
@@ -163,6 +181,10 @@ function weightDtype(kernel: string, w: Tensor, given: WeightDtype | undefined):
 
 function grid(rows: number, cols: number, cfg: MatmulConfig): [number, number, number] {
   const b = kBlock[cfg.kind];
+  // The subgroup shader runs x along rows (a workgroup shares its columns), the others along columns.
+  if (cfg.kind === 'subgroup') {
+    return [Math.ceil(rows / (b.rows * cfg.WG_X)), Math.ceil(cols / b.cols), 1];
+  }
   return [Math.ceil(cols / (b.cols * cfg.WG_X)), Math.ceil(rows / (b.rows * cfg.WG_Y)), 1];
 }
 
@@ -217,17 +239,21 @@ export async function matmulForward(ctx: GpuContext, args: MatmulForwardArgs): P
   checkTensor(label, 'y', args.y, [m, n], 'f32');
   if (args.bias) checkTensor(label, 'bias', args.bias, [n], 'f32');
   checkDistinct(label, args.y, args.x, args.w, args.bias);
-  let cfg = pickConfig(ctx, 'matmul_forward', m, n, k, args.config, k % 4 === 0);
+  const sgOk = subgroupMatmulOk(ctx);
+  let cfg = pickConfig(ctx, 'matmul_forward', m, n, k, args.config, k % 4 === 0, sgOk);
   // One row (decoding a token): a matrix-vector product, one row per invocation (ROWS 1), 64
   // invocations along the columns; ran 2× faster than 4-row blocks of which 3 are clamped copies.
   const vector = cfg.kind === 'vec4' && m === 1 && !args.config;
   if (vector) cfg = { kind: 'vec4', WG_X: 64, WG_Y: 1 };
-  const overrides: Overrides = {
-    WG_X: cfg.WG_X,
-    WG_Y: cfg.WG_Y,
-    B_DTYPE: kDtypeCode[wDtype],
-    ...(cfg.kind === 'vec4' ? { ROWS: vector ? 1 : 4 } : {}),
-  };
+  const overrides: Overrides =
+    cfg.kind === 'subgroup'
+      ? { WG_X: cfg.WG_X, B_DTYPE: kDtypeCode[wDtype] }
+      : {
+          WG_X: cfg.WG_X,
+          WG_Y: cfg.WG_Y,
+          B_DTYPE: kDtypeCode[wDtype],
+          ...(cfg.kind === 'vec4' ? { ROWS: vector ? 1 : 4 } : {}),
+        };
   const flags = (args.bias ? 1 : 0) | (args.accumulate ? 2 : 0);
   const common = {
     label,
@@ -236,6 +262,15 @@ export async function matmulForward(ctx: GpuContext, args: MatmulForwardArgs): P
     workgroups: vector ? grid(4, n, cfg) : grid(m, n, cfg),
     flops: 2 * m * n * k,
   };
+  if (cfg.kind === 'subgroup') {
+    return makeOp(ctx, {
+      ...common,
+      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
+      shader: 'matmul_ntsg_forward',
+      code: ntsgCode,
+      params: vec4Params(m, n, k, flags, args.alpha ?? 1),
+    });
+  }
   if (cfg.kind === 'vec4') {
     return makeOp(ctx, {
       ...common,
@@ -338,6 +373,7 @@ export async function matmulBackwardWeight(
 // running for adapters where it does not (and for the weight gradient, which has no vec4 form).
 // Three per task keeps the whole tuning (compiles included) to seconds.
 const kWideCandidates = ['v16x4', 'v16x8', 'wg8x8'];
+const kForwardWideCandidates = ['v16x4', 'sg64', 'v16x8', 'wg8x8'];
 const kNarrowCandidates = ['v1x64', 'v2x32', 'wg1x64'];
 const kScalarWideCandidates = ['wg8x8', 'wg16x4', 'wg4x16'];
 const kScalarNarrowCandidates = ['wg1x64', 'wg2x32', 'wg4x16'];
@@ -373,7 +409,9 @@ export function matmulTuneTasks(ctx: GpuContext): TuneTask[] {
           : kScalarWideCandidates
         : shapeClass === 'narrow'
           ? kNarrowCandidates
-          : kWideCandidates,
+          : kernel === 'matmul_forward'
+            ? kForwardWideCandidates
+            : kWideCandidates,
     // The default for the tuning shape's output width (`k` columns for the backward forms); every
     // tuning shape's sizes are multiples of 4, so the vec4 shader can run it.
     preferred: defaultConfig(
@@ -381,6 +419,9 @@ export function matmulTuneTasks(ctx: GpuContext): TuneTask[] {
       kernel !== 'matmul_backward_weight',
     ),
     async build(candidate: string) {
+      if (kMatmulConfigs[candidate]?.kind === 'subgroup' && !subgroupMatmulOk(ctx)) {
+        throw new Error(`${candidate}: this adapter has no usable subgroups`);
+      }
       const a = ctx.tensor(4 * m * Math.max(n, k), 'scratch', 'tune.a');
       const b = ctx.tensor(4 * n * k, 'scratch', 'tune.b');
       const c = ctx.tensor(4 * m * Math.max(n, k), 'scratch', 'tune.c');

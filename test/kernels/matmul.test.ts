@@ -20,6 +20,7 @@ import {
   matmulForward,
   kMatmulConfigs,
   matmulTuneTasks,
+  subgroupMatmulOk,
 } from '../../src/kernels/matmul.ts';
 import { allclose, type Tolerance } from '../helpers/allclose.ts';
 import { testDevice } from '../helpers/device.ts';
@@ -128,6 +129,33 @@ describe.skipIf(!acquired)('matmul', () => {
         allclose(got, ref, tol(k), `y (${config})`);
       }
       releaseAll(x, w, y);
+    },
+  );
+
+  // The subgroup shader (B rows shared across a subgroup) where the adapter has usable subgroups:
+  // odd M and N (clamped rows and columns), every weight dtype, bias and accumulate.
+  it.skipIf(!acquired || !subgroupMatmulOk(new GpuContext(acquired.device, acquired.info))).each([
+    ['f32', 37, 45, 28],
+    ['bf16', 300, 130, 64],
+    ['f16', 5, 37, 68],
+    ['bf16', 1, 9, 576],
+  ] as const)(
+    'forward via subgroups, %s weights M=%i N=%i K=%i, bias, alpha, accumulate',
+    async (dt, m, n, k) => {
+      const xs = randomF32(m * k, 61);
+      const raw = randomF32(n * k, 62, 1 / Math.sqrt(k));
+      const { packed, values } = dt === 'f32' ? { packed: raw, values: raw } : pack16(raw, dt);
+      const bs = randomF32(n, 63);
+      const y0 = randomF32(m * n, 64);
+      const x = f32(xs, [m, k], 'x');
+      const w = ctx.typedTensorFrom(packed, [n, k], dt, 'weights', 'w');
+      const bias = f32(bs, [n], 'bias');
+      const y = f32(y0, [m, n], 'y');
+      const args = { x, w, y, bias, m, n, k, alpha: 0.5, accumulate: true, config: 'sg64' };
+      const got = await runRead(await matmulForward(ctx, args), y, m * n);
+      const ref = matmulForwardRef(xs, values, m, n, k, { bias: bs, alpha: 0.5, y0 });
+      allclose(got, ref, tol(k), `y (${dt}, subgroups)`);
+      releaseAll(x, w, bias, y);
     },
   );
 
