@@ -9,8 +9,8 @@ import { homedir, setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Autotuner, type TuneStore } from '../gpu/autotune.ts';
 import { GpuContext } from '../gpu/context.ts';
-import { acquireDevice, adapterKey } from '../gpu/device.ts';
-import { kernelsTuned, tuneKernels } from '../kernels/tune.ts';
+import { acquireDevice } from '../gpu/device.ts';
+import { kernelTuneKey, kernelsTuned, tuneKernels } from '../kernels/tune.ts';
 
 const kSwiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -42,7 +42,7 @@ async function open(): Promise<GpuContext> {
   } catch {
     // Not permitted here: run at normal priority.
   }
-  ctx.tuning = new Autotuner(adapterKey(info), fileTuneStore(tuneFile()));
+  ctx.tuning = new Autotuner(kernelTuneKey(ctx), fileTuneStore(tuneFile()));
   await ctx.tuning.load();
   if (!kernelsTuned(ctx)) {
     const t0 = performance.now();

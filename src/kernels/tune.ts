@@ -5,12 +5,28 @@
 // Ops built before tuning keep their default configuration: tune before building a trainer.
 import type { GpuContext } from '../gpu/context.ts';
 import type { TuneOptions, TuneTask } from '../gpu/autotune.ts';
+import { adapterKey } from '../gpu/device.ts';
 import { GpuTimer } from '../gpu/timing.ts';
 import { loraTuneTasks } from './lora.ts';
 import { matmulTuneTasks } from './matmul.ts';
 
 export function kernelTuneTasks(ctx: GpuContext): TuneTask[] {
   return [...matmulTuneTasks(ctx), ...loraTuneTasks(ctx)];
+}
+
+/**
+ * The key tuning results are stored under: the adapter, and a fingerprint of the tasks and their
+ * candidates, so that a version of the studio with other kernel configurations tunes again instead
+ * of keeping choices made among the old ones.
+ */
+export function kernelTuneKey(ctx: GpuContext): string {
+  const tasks = kernelTuneTasks(ctx).map((t) => `${t.kernel}/${t.shapeClass}:${t.candidates}`);
+  let h = 0x811c9dc5; // FNV-1a over the task list
+  for (const ch of tasks.join(';')) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${adapterKey(ctx.info)}|kernels-${h.toString(16).padStart(8, '0')}`;
 }
 
 /** True when every tuning task already has a choice for this adapter (nothing would be timed). */

@@ -2,7 +2,8 @@
 // worker shares: posting events, getting the GPU, and stopping a run when the GPU fails (device
 // lost, out of memory) with a message that says what happened and what to change.
 import { Autotuner } from '../gpu/autotune.ts';
-import { acquireDevice, adapterKey } from '../gpu/device.ts';
+import { acquireDevice } from '../gpu/device.ts';
+import { kernelTuneKey } from '../kernels/tune.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import type { DeviceModel } from '../model/layers/load.ts';
@@ -70,7 +71,7 @@ export function gpu(): Promise<GpuContext | null> {
       const { device, info } = await acquireDevice((self.navigator as Navigator).gpu);
       st.device = device;
       st.ctx = contextFor(device);
-      st.ctx.tuning = new Autotuner(adapterKey(info), idbTuneStore);
+      st.ctx.tuning = new Autotuner(kernelTuneKey(st.ctx), idbTuneStore);
       await st.ctx.tuning.load();
       st.summary = {
         description: info.description || [info.vendor, info.architecture].filter(Boolean).join(' '),

@@ -6,7 +6,12 @@ import { Autotuner, MemoryTuneStore, type TuneProgress } from '../../src/gpu/aut
 import { GpuContext } from '../../src/gpu/context.ts';
 import { adapterKey } from '../../src/gpu/device.ts';
 import { kMatmulConfigs } from '../../src/kernels/matmul.ts';
-import { kernelTuneTasks, kernelsTuned, tuneKernels } from '../../src/kernels/tune.ts';
+import {
+  kernelTuneKey,
+  kernelTuneTasks,
+  kernelsTuned,
+  tuneKernels,
+} from '../../src/kernels/tune.ts';
 import { testDevice } from '../helpers/device.ts';
 
 const acquired = await testDevice();
@@ -27,6 +32,10 @@ describe.skipIf(!acquired)('kernel autotuning', () => {
       expect(t.candidates).toContain(choice);
       if (t.kernel.startsWith('matmul')) expect(kMatmulConfigs[choice]).toBeDefined();
     }
+    // The hosts' store key: the adapter plus a fingerprint of the candidates (new kernels → new key).
+    const key = kernelTuneKey(ctx);
+    expect(key.startsWith(`${adapterKey(ctx.info)}|kernels-`)).toBe(true);
+    expect(kernelTuneKey(ctx)).toBe(key);
     const later = new GpuContext(acquired!.device, acquired!.info);
     later.tuning = new Autotuner(adapterKey(later.info), store);
     expect(await later.tuning.load()).toBe(tasks.length);
