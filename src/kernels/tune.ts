@@ -15,12 +15,14 @@ export function kernelTuneTasks(ctx: GpuContext): TuneTask[] {
 }
 
 /**
- * The key tuning results are stored under: the adapter, and a fingerprint of the tasks and their
- * candidates, so that a version of the studio with other kernel configurations tunes again instead
- * of keeping choices made among the old ones.
+ * The key tuning results are stored under: the adapter, and a fingerprint of the tasks, their
+ * candidates and defaults, so that a version of the studio with other kernel configurations tunes
+ * again instead of keeping choices made among the old ones.
  */
 export function kernelTuneKey(ctx: GpuContext): string {
-  const tasks = kernelTuneTasks(ctx).map((t) => `${t.kernel}/${t.shapeClass}:${t.candidates}`);
+  const tasks = kernelTuneTasks(ctx).map(
+    (t) => `${t.kernel}/${t.shapeClass}:${t.candidates}:${t.preferred ?? ''}`,
+  );
   let h = 0x811c9dc5; // FNV-1a over the task list
   for (const ch of tasks.join(';')) {
     h ^= ch.charCodeAt(0);
