@@ -12,12 +12,15 @@
 // Activations, gradients and accumulation are f32. Defaults: alpha 1; forward/backward-input
 // overwrite (=), backward-weight accumulates (+=, gradient accumulation).
 //
-// Three shaders: shaders/matmul_forward.wgsl (scalar loads, any strides, 8×8 per invocation) runs
+// Six shaders: shaders/matmul_forward.wgsl (scalar loads, any strides, 8×8 per invocation) runs
 // every form; shaders/matmul_nt_forward.wgsl (X·Wᵀ) and shaders/matmul_nn_forward.wgsl (dY·W) read
 // vec4s along the contiguous dimension, 4×8 per invocation, 1.6-1.9× faster on SwiftShader, when
-// the sizes are multiples of 4. A configuration (kMatmulConfigs) names the shader and its workgroup
-// shape; the autotuner picks one per adapter and shape class among both kinds (`matmulTuneTasks`),
-// and `defaultConfig` applies until then.
+// the sizes are multiples of 4; matmul_ntsg_forward.wgsl and matmul_nnsg_forward.wgsl are those two
+// with the B loads shared across a subgroup (adapters with usable subgroups);
+// matmul_tiled_forward.wgsl runs both through workgroup-memory tiles (64 × 64 per workgroup), the
+// layout that suits discrete GPUs (a candidate only off CPU adapters). A configuration
+// (kMatmulConfigs) names the shader kind and its workgroup shape; the autotuner picks one per
+// adapter and shape class (`matmulTuneTasks`), and `defaultConfig` applies until then.
 import type { DType, Overrides, Tensor } from '../gpu/context.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
@@ -27,7 +30,10 @@ import code from '../../shaders/matmul_forward.wgsl?raw';
 import ntCode from '../../shaders/matmul_nt_forward.wgsl?raw';
 import nnCode from '../../shaders/matmul_nn_forward.wgsl?raw';
 import ntsgCode from '../../shaders/matmul_ntsg_forward.wgsl?raw';
+import nnsgCode from '../../shaders/matmul_nnsg_forward.wgsl?raw';
+import tiledCode from '../../shaders/matmul_tiled_forward.wgsl?raw';
 import type { ParamField } from '../gpu/context.ts';
+import { cpuAdapter, subgroupSharingOk } from './launch.ts';
 
 export type WeightDtype = 'f32' | 'bf16' | 'f16';
 
@@ -87,7 +93,7 @@ export interface MatmulBackwardWeightArgs {
  * along output columns, WG_Y along rows).
  */
 export interface MatmulConfig {
-  kind: 'scalar' | 'vec4' | 'subgroup';
+  kind: 'scalar' | 'vec4' | 'subgroup' | 'tiled';
   WG_X: number;
   WG_Y: number;
 }
@@ -106,8 +112,11 @@ export const kMatmulConfigs: Record<string, MatmulConfig> = {
   v4x16: { kind: 'vec4', WG_X: 4, WG_Y: 16 },
   v2x32: { kind: 'vec4', WG_X: 2, WG_Y: 32 },
   v1x64: { kind: 'vec4', WG_X: 1, WG_Y: 64 },
-  // X·Wᵀ only: matmul_ntsg_forward.wgsl, B rows shared across each subgroup (x runs along rows).
+  // matmul_ntsg_forward.wgsl (X·Wᵀ) / matmul_nnsg_forward.wgsl (dY·W): B shared across each
+  // subgroup (x runs along rows).
   sg64: { kind: 'subgroup', WG_X: 64, WG_Y: 1 },
+  // matmul_tiled_forward.wgsl (both forms): 64 × 64 tiles of C through workgroup memory.
+  t16x16: { kind: 'tiled', WG_X: 16, WG_Y: 16 },
 };
 
 /** Output rows × columns one invocation computes. */
@@ -115,19 +124,11 @@ const kBlock: Record<MatmulConfig['kind'], { rows: number; cols: number }> = {
   scalar: { rows: 8, cols: 8 },
   vec4: { rows: 4, cols: 8 },
   subgroup: { rows: 4, cols: 8 },
+  tiled: { rows: 4, cols: 4 },
 };
 
-/**
- * Whether matmul_ntsg_forward.wgsl can run here: the 'subgroups' feature, and subgroups of 4 to 64
- * invocations (it shares 8 B rows from lanes 0..3; a 64-wide workgroup holds whole subgroups).
- */
-export function subgroupMatmulOk(ctx: GpuContext): boolean {
-  if (!ctx.device.features.has('subgroups' as GPUFeatureName)) return false;
-  const info = ctx.device.adapterInfo as { subgroupMinSize?: number; subgroupMaxSize?: number };
-  const min = info?.subgroupMinSize ?? 0;
-  const max = info?.subgroupMaxSize ?? 0;
-  return min >= 4 && max <= 64 && 64 % max === 0;
-}
+/** Whether the subgroup shaders (matmul_ntsg / matmul_nnsg) can run here (launch.ts). */
+export const subgroupMatmulOk = subgroupSharingOk;
 
 /** Shape classes: outputs (rows × cols) with reduction depth `red`. */
 export function matmulShapeClass(rows: number, cols: number, red: number): string {
@@ -144,7 +145,8 @@ export function matmulShapeClass(rows: number, cols: number, red: number): strin
  */
 export function defaultConfig(cols: number, vec4 = false, subgroup = false): string {
   const blocks = Math.ceil(cols / 8);
-  // X·Wᵀ with usable subgroups: the subgroup shader (1.2-1.45× the vec4 one on SwiftShader).
+  // Usable subgroups: the subgroup shader (X·Wᵀ 1.2-1.45× the vec4 one on SwiftShader; dY·W
+  // 1.3-1.6× the scalar one and 2.5× the vec4 one at 16×4).
   if (vec4 && subgroup && blocks > 4) return 'sg64';
   const p = vec4 ? 'v' : 'wg';
   if (blocks <= 1) return `${p}1x64`;
@@ -169,7 +171,7 @@ function pickConfig(
 ): MatmulConfig {
   const chosen =
     kMatmulConfigs[forced ?? ctx.tuning.choice(kernel, matmulShapeClass(rows, cols, red)) ?? ''];
-  const ok = { scalar: true, vec4: vec4Ok, subgroup: subgroupOk && vec4Ok };
+  const ok = { scalar: true, vec4: vec4Ok, subgroup: subgroupOk && vec4Ok, tiled: vec4Ok };
   if (chosen && ok[chosen.kind]) return chosen;
   return kMatmulConfigs[defaultConfig(cols, vec4Ok, subgroupOk)];
 }
@@ -251,12 +253,14 @@ export async function matmulForward(ctx: GpuContext, args: MatmulForwardArgs): P
   const overrides: Overrides =
     cfg.kind === 'subgroup'
       ? { WG_X: cfg.WG_X, B_DTYPE: kDtypeCode[wDtype] }
-      : {
-          WG_X: cfg.WG_X,
-          WG_Y: cfg.WG_Y,
-          B_DTYPE: kDtypeCode[wDtype],
-          ...(cfg.kind === 'vec4' ? { ROWS: vector ? 1 : 4 } : {}),
-        };
+      : cfg.kind === 'tiled'
+        ? { B_DTYPE: kDtypeCode[wDtype], NN: 0 }
+        : {
+            WG_X: cfg.WG_X,
+            WG_Y: cfg.WG_Y,
+            B_DTYPE: kDtypeCode[wDtype],
+            ...(cfg.kind === 'vec4' ? { ROWS: vector ? 1 : 4 } : {}),
+          };
   const flags = (args.bias ? 1 : 0) | (args.accumulate ? 2 : 0);
   const common = {
     label,
@@ -271,6 +275,15 @@ export async function matmulForward(ctx: GpuContext, args: MatmulForwardArgs): P
       bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
       shader: 'matmul_ntsg_forward',
       code: ntsgCode,
+      params: vec4Params(m, n, k, flags, args.alpha ?? 1),
+    });
+  }
+  if (cfg.kind === 'tiled') {
+    return makeOp(ctx, {
+      ...common,
+      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
+      shader: 'matmul_tiled_forward',
+      code: tiledCode,
       params: vec4Params(m, n, k, flags, args.alpha ?? 1),
     });
   }
@@ -314,15 +327,38 @@ export async function matmulBackwardInput(
     n,
     args.config,
     n % 4 === 0 && k % 4 === 0,
+    subgroupMatmulOk(ctx),
   );
   const common = {
     label,
-    overrides: { WG_X: cfg.WG_X, WG_Y: cfg.WG_Y, B_DTYPE: kDtypeCode[wDtype] },
+    overrides: (cfg.kind === 'subgroup'
+      ? { WG_X: cfg.WG_X, B_DTYPE: kDtypeCode[wDtype] }
+      : cfg.kind === 'tiled'
+        ? { B_DTYPE: kDtypeCode[wDtype], NN: 1 }
+        : { WG_X: cfg.WG_X, WG_Y: cfg.WG_Y, B_DTYPE: kDtypeCode[wDtype] }) as Overrides,
     bindings: [args.dy, args.w, args.dy, args.dx],
     workgroups: grid(m, k, cfg),
     flops: 2 * m * n * k,
   };
   const flags = args.accumulate ? 2 : 0;
+  if (cfg.kind === 'subgroup') {
+    return makeOp(ctx, {
+      ...common,
+      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
+      shader: 'matmul_nnsg_forward',
+      code: nnsgCode,
+      params: vec4Params(m, k, n, flags, args.alpha ?? 1),
+    });
+  }
+  if (cfg.kind === 'tiled') {
+    return makeOp(ctx, {
+      ...common,
+      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
+      shader: 'matmul_tiled_forward',
+      code: tiledCode,
+      params: vec4Params(m, k, n, flags, args.alpha ?? 1),
+    });
+  }
   if (cfg.kind === 'vec4') {
     // Shader letters: c (M, K) = a (M, N) · b (N, K), reduction N.
     return makeOp(ctx, {
@@ -375,9 +411,11 @@ export async function matmulBackwardWeight(
 // The vec4 shader won every LLM shape measured on SwiftShader (README); the scalar ones stay in the
 // running for adapters where it does not (and for the weight gradient, which has no vec4 form).
 // Three per task keeps the whole tuning (compiles included) to seconds.
-const kWideCandidates = ['v16x4', 'v16x8', 'wg8x8'];
+// dY·W: the vec4 shader at 16×4 ran at half the scalar one's rate on SwiftShader, at 1×64 (a
+// subgroup's lanes share columns, so their B loads coincide) at 1.3× it.
+const kWideCandidates = ['sg64', 'v1x64', 'v16x4', 'wg8x8'];
 const kForwardWideCandidates = ['v16x4', 'sg64', 'v16x8', 'wg8x8'];
-const kNarrowCandidates = ['v1x64', 'v2x32', 'wg1x64'];
+const kNarrowCandidates = ['v1x64', 'v2x32', 'wg1x64', 'sg64'];
 const kScalarWideCandidates = ['wg8x8', 'wg16x4', 'wg4x16'];
 const kScalarNarrowCandidates = ['wg1x64', 'wg2x32', 'wg4x16'];
 
@@ -402,6 +440,8 @@ const kTuneShapes: { kernel: Kernel; shapeClass: string; m: number; n: number; k
  * representative shape of its class.
  */
 export function matmulTuneTasks(ctx: GpuContext): TuneTask[] {
+  // Off CPU adapters the workgroup-memory tiled shader joins the wide products' candidates.
+  const tiled = cpuAdapter(ctx) ? [] : ['t16x16'];
   return kTuneShapes.map(({ kernel, shapeClass, m, n, k }) => ({
     kernel,
     shapeClass,
@@ -413,14 +453,14 @@ export function matmulTuneTasks(ctx: GpuContext): TuneTask[] {
         : shapeClass === 'narrow'
           ? kNarrowCandidates
           : kernel === 'matmul_forward'
-            ? kForwardWideCandidates
-            : kWideCandidates,
+            ? [...kForwardWideCandidates, ...tiled]
+            : [...kWideCandidates, ...tiled],
     // The default for the tuning shape's output width (`k` columns for the backward forms); every
     // tuning shape's sizes are multiples of 4, so the vec4 shader can run it.
     preferred: defaultConfig(
       kernel === 'matmul_forward' ? n : k,
       kernel !== 'matmul_backward_weight',
-      kernel === 'matmul_forward' && subgroupMatmulOk(ctx),
+      kernel !== 'matmul_backward_weight' && subgroupMatmulOk(ctx),
     ),
     async build(candidate: string) {
       if (kMatmulConfigs[candidate]?.kind === 'subgroup' && !subgroupMatmulOk(ctx)) {

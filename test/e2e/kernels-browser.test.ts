@@ -30,7 +30,7 @@ describe('kernels in headless Chromium', () => {
     expect(res.error).toBeUndefined();
     const worst = res.cases.map((c) => `${c.name} ${c.worst.toFixed(3)}`).join(', ');
     console.log(`[kernels-browser] adapter: ${res.adapter}; worst error / bound: ${worst}`);
-    expect(res.cases.length).toBe(8);
+    expect(res.cases.length).toBe(9);
     for (const c of res.cases) {
       expect(c.worst, `${c.name}: worst error / bound`).toBeLessThanOrEqual(1);
     }

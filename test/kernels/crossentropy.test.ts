@@ -115,6 +115,74 @@ describe('crossentropy gpu', () => {
     });
   }
 
+  // The sweeps with weight loads shared across subgroups (the default where the adapter allows
+  // it) against the plain ones and the reference: bit-identical to the plain sweeps. Labels
+  // with long ignored runs (whole subgroups return early, others mix ignored and trained lanes),
+  // T not a multiple of 4 or of a subgroup's 16 tokens, splits that end mid-step, every dtype.
+  test.each([
+    [70, 36, 301, 3, 'f32'],
+    [37, 64, 1000, undefined, 'bf16'],
+    [130, 12, 77, 2, 'f16'],
+  ] as const)('subgroup sweep T %i C %i V %i splits %s %s', async (T, C, V, splits, dtype) => {
+    const ctx = await gpuContext();
+    if (!ctx) return;
+    const seed = T + C + V;
+    const h = randn(T * C, seed);
+    let w: Float32Array = randn(V * C, seed + 1, 1 / Math.sqrt(C));
+    let packed: Uint32Array = new Uint32Array(w.buffer);
+    if (dtype === 'bf16') ({ packed, rounded: w } = packBf16(w));
+    if (dtype === 'f16') ({ packed, rounded: w } = packF16(w));
+    const labels = labelsFor(T, V, seed + 2);
+    labels.fill(-100, 0, 34); // a prompt: tokens 0..33 ignored
+    labels.fill(-100, T - 9, T - 3); // and a run near the end
+    const scale = 1 / 5;
+    const th = upload(ctx, h, 'hidden');
+    const tw = ctx.tensorFrom(packed, 'weights', 'lm_head');
+    const tl = upload(ctx, labels, 'labels', 'i32');
+    const common = { hidden: th, weight: tw, labels: tl, T, C, V, wDtype: dtype, splits, scale };
+    const outs = [true, false].map((subgroups) => ({
+      subgroups,
+      losses: output(ctx, T, `losses_${subgroups}`),
+      out: output(ctx, 2, `out_${subgroups}`),
+      dhidden: output(ctx, T * C, `dh_${subgroups}`),
+    }));
+    // The loss-only sweeps (evaluation) too.
+    const evals = [true, false].map((subgroups) => ({
+      subgroups,
+      losses: output(ctx, T, `eval_losses_${subgroups}`),
+      out: output(ctx, 2, `eval_out_${subgroups}`),
+    }));
+    await run(ctx, [
+      ...outs.map((o) => crossentropyBackward(ctx, { ...common, ...o })),
+      ...evals.map((o) => crossentropyForward(ctx, { ...common, ...o })),
+    ]);
+    const evalLosses = await Promise.all(evals.map((o) => read(ctx, o.losses, T)));
+
+    const ref = crossentropyRef(h, w, labels, T, C, V, scale);
+    const got = await Promise.all(
+      outs.map(async (o) => ({
+        losses: await read(ctx, o.losses, T),
+        out: await read(ctx, o.out, 2),
+        dhidden: await read(ctx, o.dhidden, T * C),
+      })),
+    );
+    allclose(got[0].losses, ref.losses, kLoss, 'losses (subgroups)');
+    allclose(got[0].dhidden, ref.dhidden, kGrad, 'dhidden (subgroups)');
+    expect(got[0].out[1]).toBe(ref.count);
+    allclose(got[1].dhidden, ref.dhidden, kGrad, 'dhidden (plain)');
+    expect([...got[0].dhidden]).toEqual([...got[1].dhidden]);
+    expect([...got[0].losses]).toEqual([...got[1].losses]);
+    allclose(evalLosses[0], ref.losses, kLoss, 'losses (eval, subgroups)');
+    expect([...evalLosses[0]]).toEqual([...evalLosses[1]]);
+    releaseAll(ctx, [
+      th,
+      tw,
+      tl,
+      ...outs.flatMap((o) => [o.losses, o.out, o.dhidden]),
+      ...evals.flatMap((o) => [o.losses, o.out]),
+    ]);
+  });
+
   test('all tokens ignored: zero loss, zero count, zero gradient', async () => {
     const ctx = await gpuContext();
     if (!ctx) return;

@@ -159,6 +159,43 @@ describe.skipIf(!acquired)('matmul', () => {
     },
   );
 
+  // The workgroup-memory tiled shader (a candidate on GPUs, not on CPU adapters; forced here):
+  // both forms (dY·W where N % 4 == 0), odd M and N around the 64 × 64 tile, K not a multiple of
+  // the 16-wide step, every weight dtype, bias (forward), alpha and accumulate.
+  it.each([
+    ['f32', 37, 45, 28],
+    ['bf16', 130, 72, 68],
+    ['f16', 65, 132, 20],
+    ['bf16', 1, 64, 576],
+  ] as const)('tiled shader, %s weights M=%i N=%i K=%i, both forms', async (dt, m, n, k) => {
+    const xs = randomF32(m * k, 81);
+    const raw = randomF32(n * k, 82, 1 / Math.sqrt(k));
+    const { packed, values } = dt === 'f32' ? { packed: raw, values: raw } : pack16(raw, dt);
+    const bs = randomF32(n, 83);
+    const y0 = randomF32(m * n, 84);
+    const x = f32(xs, [m, k], 'x');
+    const w = ctx.typedTensorFrom(packed, [n, k], dt, 'weights', 'w');
+    const bias = f32(bs, [n], 'bias');
+    const y = f32(y0, [m, n], 'y');
+    const fwd = { x, w, y, bias, m, n, k, alpha: 0.5, accumulate: true, config: 't16x16' };
+    const got = await runRead(await matmulForward(ctx, fwd), y, m * n);
+    const ref = matmulForwardRef(xs, values, m, n, k, { bias: bs, alpha: 0.5, y0 });
+    allclose(got, ref, tol(k), `y (${dt}, tiled)`);
+    // dX (m, k) = dY (m, n) · W (n, k), accumulated; n % 4 may be non-zero only in the NT form.
+    if (n % 4 === 0) {
+      const dys = randomF32(m * n, 85);
+      const dx0 = randomF32(m * k, 86);
+      const dy = f32(dys, [m, n], 'dy');
+      const dx = f32(dx0, [m, k], 'dx');
+      const bwd = { dy, w, dx, m, n, k, alpha: 2, accumulate: true, config: 't16x16' };
+      const gotDx = await runRead(await matmulBackwardInput(ctx, bwd), dx, m * k);
+      const refDx = matmulBackwardInputRef(dys, values, m, n, k, { alpha: 2, dx0 });
+      allclose(gotDx, refDx, tol(n), `dx (${dt}, tiled)`);
+      releaseAll(dy, dx);
+    }
+    releaseAll(x, w, bias, y);
+  });
+
   const bwdShapes: [number, number, number][] = [
     [1, 1, 1],
     [7, 33, 127],
@@ -200,6 +237,36 @@ describe.skipIf(!acquired)('matmul', () => {
       const op = await matmulBackwardInput(ctx, { dy, w, dx, m, n, k, alpha: 2, accumulate: true });
       const got = await runRead(op, dx, m * k);
       allclose(got, matmulBackwardInputRef(dys, values, m, n, k, { alpha: 2, dx0 }), tol(n), 'dx');
+      releaseAll(dy, w, dx);
+    },
+  );
+
+  // dY·W through each vector shader: the subgroup one (B shared across a subgroup) where the
+  // adapter allows it, and the plain vec4 one at two workgroup shapes; odd M, an odd number of
+  // column quads, every weight dtype, alpha and accumulate.
+  const sgOk = !!acquired && subgroupMatmulOk(new GpuContext(acquired.device, acquired.info));
+  it.each([
+    ['sg64', 'f32', 37, 44, 28],
+    ['sg64', 'bf16', 300, 132, 68],
+    ['sg64', 'f16', 5, 36, 20],
+    ['sg64', 'bf16', 1, 576, 12],
+    ['v1x64', 'bf16', 37, 44, 28],
+    ['v16x4', 'f16', 9, 36, 132],
+  ] as const)(
+    'backward input via %s, %s weights M=%i N=%i K=%i, alpha, accumulate',
+    async (config, dt, m, n, k) => {
+      if (config === 'sg64' && !sgOk) return; // no usable subgroups on this adapter
+      const dys = randomF32(m * n, 71);
+      const raw = randomF32(n * k, 72, 1 / Math.sqrt(n));
+      const { packed, values } = dt === 'f32' ? { packed: raw, values: raw } : pack16(raw, dt);
+      const dx0 = randomF32(m * k, 73);
+      const dy = f32(dys, [m, n], 'dy');
+      const w = ctx.typedTensorFrom(packed, [n, k], dt, 'weights', 'w');
+      const dx = f32(dx0, [m, k], 'dx');
+      const args = { dy, w, dx, m, n, k, alpha: 2, accumulate: true, config };
+      const got = await runRead(await matmulBackwardInput(ctx, args), dx, m * k);
+      const ref = matmulBackwardInputRef(dys, values, m, n, k, { alpha: 2, dx0 });
+      allclose(got, ref, tol(n), `dx (${config}, ${dt})`);
       releaseAll(dy, w, dx);
     },
   );

@@ -1,7 +1,9 @@
 // Fused lm_head + cross-entropy (src/kernels/crossentropy.ts) against the unfused path the engine
 // would otherwise take: the logits matmul to a full (T, V) buffer (matmulForward), a softmax
 // cross-entropy kernel that turns the logits into dlogits in place, and the dhidden matmul
-// (matmulBackwardInput). Both produce the loss sum and dhidden. Reported: wall time of one
+// (matmulBackwardInput). Both produce the loss sum and dhidden. Where the adapter has usable
+// subgroups the fused path runs crossentropy_sg_backward.wgsl, and a third row times the plain
+// sweep (crossentropy_backward.wgsl) for comparison. Reported: wall time of one
 // loss+gradient pass, GFLOP/s (4·T·V·C useful FLOPs), and peak device memory from the GpuContext
 // memory tracker, in total and without the lm_head weight (the same in both paths).
 // Default shape: 2048 tokens × 49152 vocab × 576 hidden (SmolLM2-135M), f32 lm_head; override with
@@ -12,6 +14,7 @@ import { GpuContext, type Tensor } from '../../../src/gpu/context.ts';
 import { makeOp, type GpuOp } from '../../../src/gpu/op.ts';
 import { GpuTimer } from '../../../src/gpu/timing.ts';
 import { crossentropyBackward } from '../../../src/kernels/crossentropy.ts';
+import { subgroupSharingOk } from '../../../src/kernels/launch.ts';
 import { matmulBackwardInput, matmulForward } from '../../../src/kernels/matmul.ts';
 import { testDevice } from '../../helpers/device.ts';
 import { randn, rng } from '../../helpers/random.ts';
@@ -131,7 +134,7 @@ async function measure(
   );
   const f = results.fused;
   const u = results.unfused;
-  if (f && u) {
+  if (f && u && name === 'unfused') {
     console.log(
       `fused / unfused (T ${T}, V ${V}, C ${C}): time ${(f.ms / u.ms).toFixed(2)}×, ` +
         `memory ${(f.peak / u.peak).toFixed(3)}× total, ${(f.peakNoWeights / u.peakNoWeights).toFixed(4)}× without weights ` +
@@ -154,29 +157,35 @@ function lmHead(ctx: GpuContext): Tensor {
 
 const once = { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 };
 
+function fused(subgroups: boolean) {
+  return async () => {
+    setPriority(0, 19); // the webgpu main thread spins; let SwiftShader have the cores (DESIGN.md)
+    await measure(subgroups ? 'fused' : 'fused, plain sweep', async (ctx, t) => [
+      await crossentropyBackward(ctx, {
+        hidden: t.hidden,
+        weight: t.weight,
+        labels: t.labels,
+        losses: t.losses,
+        out: t.out,
+        dhidden: t.dhidden,
+        T,
+        C,
+        V,
+        wDtype,
+        scale: 1 / T,
+        subgroups,
+      }),
+    ]);
+    const f = results[subgroups ? 'fused' : 'fused, plain sweep'];
+    const sg = results.fused;
+    if (!subgroups && sg && f) {
+      console.log(`plain sweep / subgroup sweep: time ${(f.ms / sg.ms).toFixed(2)}×`);
+    }
+  };
+}
+
 describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C} ${wDtype}`, () => {
-  bench(
-    'fused',
-    async () => {
-      setPriority(0, 19); // the webgpu main thread spins; let SwiftShader have the cores (DESIGN.md)
-      await measure('fused', async (ctx, t) => [
-        await crossentropyBackward(ctx, {
-          hidden: t.hidden,
-          weight: t.weight,
-          labels: t.labels,
-          losses: t.losses,
-          out: t.out,
-          dhidden: t.dhidden,
-          T,
-          C,
-          V,
-          wDtype,
-          scale: 1 / T,
-        }),
-      ]);
-    },
-    once,
-  );
+  bench('fused', fused(true), once);
   bench(
     'unfused',
     async () => {
@@ -221,4 +230,7 @@ describe.skipIf(!acquired)(`cross-entropy T ${T} × V ${V} × C ${C} ${wDtype}`,
     },
     once,
   );
+  if (acquired && subgroupSharingOk(new GpuContext(acquired.device, acquired.info))) {
+    bench('fused, plain sweep', fused(false), once);
+  }
 });

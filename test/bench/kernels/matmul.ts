@@ -15,6 +15,11 @@
 // non-main threads, i.e. SwiftShader's workers (tfjs and jax-js run on the same in-process
 // SwiftShader). The second barely moves when other processes load the machine; × the core count
 // it estimates the wall-clock figure on an idle machine. Ratios use the CPU-normalised figures.
+//
+// Interleaved rounds: per shape every implementation is built and warmed up first, then timed in
+// ROUNDS rounds (default 5, env MATMUL_BENCH_ROUNDS), each round one sample of each implementation
+// in turn; a cell is the median over the rounds, and each ratio the median of the per-round ratios
+// with its range, so one noisy sample (another process waking up) cannot decide a ratio.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { acquireDevice } from '../../../src/gpu/device.ts';
@@ -95,37 +100,63 @@ function workerCpuMs(): number {
 }
 
 interface Timing {
-  ms: number; // wall clock per run (best sample)
-  cpuMs: number; // worker CPU per run (over all timed runs)
+  ms: number; // wall clock per run
+  cpuMs: number; // worker CPU per run
 }
 
-/** Times `run` (which must wait for the GPU itself) adaptively: ≥ ~0.5 s per sample. */
-async function timeAsync(run: () => Promise<void>): Promise<Timing> {
-  let c0 = workerCpuMs();
-  let t = performance.now();
-  await run(); // warm-up (compiles)
-  const first = performance.now() - t;
-  // Slow implementations (seconds per run): the warm-up run is the sample; compiling is a small
-  // part of it and a second run would double the bench time.
-  if (first > 5000) return { ms: first, cpuMs: workerCpuMs() - c0 };
-  const reps = Math.max(1, Math.min(50, Math.ceil(500 / Math.max(first, 1))));
-  const samples = first > 2000 ? 1 : 2;
-  let best = Infinity;
-  c0 = workerCpuMs();
-  for (let s = 0; s < samples; s++) {
-    t = performance.now();
-    for (let r = 0; r < reps; r++) await run();
-    best = Math.min(best, (performance.now() - t) / reps);
+/** One implementation on one shape: `run` launches one product and waits for the GPU. */
+interface Runner {
+  name: string;
+  flops: number;
+  run: () => Promise<void>;
+  dispose: () => void;
+}
+
+const rounds = quick ? 2 : Math.max(1, Number(process.env.MATMUL_BENCH_ROUNDS ?? 5));
+
+/** One sample: `reps` runs back to back, wall clock and worker CPU per run. */
+async function sample(run: () => Promise<void>, reps: number): Promise<Timing> {
+  const c0 = workerCpuMs();
+  const t = performance.now();
+  for (let r = 0; r < reps; r++) await run();
+  return { ms: (performance.now() - t) / reps, cpuMs: (workerCpuMs() - c0) / reps };
+}
+
+const median = (xs: number[]): number => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const h = v.length >> 1;
+  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+};
+
+/**
+ * Times the runners interleaved: a warm-up run of each (compiles; it sizes the samples to
+ * ~0.5 s), then `rounds` rounds of one sample each, in turn. Slow runners (> 5 s per run: the
+ * naive kernel on big shapes) keep their warm-up run as their only sample: compiling is a small
+ * part of it, and more runs would multiply the bench time. Returns the per-round rates per runner.
+ */
+async function timeInterleaved(runners: Runner[]): Promise<Rate[][]> {
+  const reps: number[] = [];
+  const samples: Rate[][] = runners.map(() => []);
+  for (const [i, r] of runners.entries()) {
+    const c0 = workerCpuMs();
+    const t = performance.now();
+    await r.run();
+    const first = performance.now() - t;
+    if (first > 5000) {
+      samples[i].push(rate(r.flops, { ms: first, cpuMs: workerCpuMs() - c0 }));
+      reps.push(0);
+    } else {
+      reps.push(Math.max(1, Math.min(50, Math.ceil(500 / Math.max(first, 1)))));
+    }
+    renice();
   }
-  return { ms: best, cpuMs: (workerCpuMs() - c0) / (reps * samples) };
-}
-
-/** Times a prepared op (each run: one submit, wall clock around onSubmittedWorkDone). */
-function timeOp(op: GpuOp): Promise<Timing> {
-  return timeAsync(async () => {
-    ctx.run(op.label, (pass) => op.record(pass));
-    await device.queue.onSubmittedWorkDone();
-  });
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, r] of runners.entries()) {
+      if (reps[i]) samples[i].push(rate(r.flops, await sample(r.run, reps[i])));
+    }
+  }
+  return samples;
 }
 
 interface Rate {
@@ -136,6 +167,18 @@ const rate = (flops: number, t: Timing): Rate => ({
   wall: flops / t.ms / 1e6,
   cpu: flops / t.cpuMs / 1e6,
 });
+
+/** Median over rounds of each figure (the ALU probe and the table cells). */
+const medianRate = (rs: Rate[]): Rate => ({
+  wall: median(rs.map((r) => r.wall)),
+  cpu: median(rs.map((r) => r.cpu)),
+});
+
+/** One submit of a prepared op, waiting for the GPU. */
+async function runOp(op: GpuOp): Promise<void> {
+  ctx.run(op.label, (pass) => op.record(pass));
+  await device.queue.onSubmittedWorkDone();
+}
 
 function rand(n: number): Float32Array {
   const a = new Float32Array(n);
@@ -158,10 +201,12 @@ async function aluProbe(): Promise<Rate> {
     workgroups: [groups, 1, 1],
     flops: 2 * 4 * 16 * iters * groups * 64,
   });
-  const t = await timeOp(op);
+  const [rates] = await timeInterleaved([
+    { name: 'alu', flops: op.flops, run: () => runOp(op), dispose: () => {} },
+  ]);
   op.destroy();
   ctx.release(out);
-  return rate(op.flops, t);
+  return medianRate(rates);
 }
 
 let reniced = false;
@@ -185,20 +230,25 @@ tf.removeBackend('webgpu');
 tf.registerBackend('webgpu', () => tfBackend);
 await tf.setBackend('webgpu');
 
-async function tfjsMatmul(s: Shape): Promise<Rate> {
+function tfjsMatmul(s: Shape): Runner {
   const a = tf.tensor2d(rand(s.m * s.k), [s.m, s.k]);
   const b = tf.tensor2d(rand(s.k * s.n), [s.k, s.n]);
-  const t = await timeAsync(async () => {
-    const c = tf.matMul(a, b);
-    // submitQueue alone drops a pending dispatch: end the open compute pass first (DESIGN.md).
-    tfBackend.endComputePassEncoder();
-    tfBackend.submitQueue();
-    await device.queue.onSubmittedWorkDone();
-    c.dispose();
-  });
-  a.dispose();
-  b.dispose();
-  return rate(2 * s.m * s.k * s.n, t);
+  return {
+    name: 'tfjs',
+    flops: 2 * s.m * s.k * s.n,
+    async run() {
+      const c = tf.matMul(a, b);
+      // submitQueue alone drops a pending dispatch: end the open compute pass first (DESIGN.md).
+      tfBackend.endComputePassEncoder();
+      tfBackend.submitQueue();
+      await device.queue.onSubmittedWorkDone();
+      c.dispose();
+    },
+    dispose() {
+      a.dispose();
+      b.dispose();
+    },
+  };
 }
 
 // --- jax-js (its own device on the same adapter) ------------------------------------------------
@@ -207,19 +257,24 @@ const jaxDevices = await jax.init('webgpu');
 const hasJax = jaxDevices.includes('webgpu');
 if (hasJax) jax.defaultDevice('webgpu');
 
-async function jaxMatmul(s: Shape): Promise<Rate> {
+async function jaxMatmul(s: Shape): Promise<Runner> {
   const np = jax.numpy;
   const a = np.array(rand(s.m * s.k)).reshape([s.m, s.k]);
   const b = np.array(rand(s.k * s.n)).reshape([s.k, s.n]);
   await jax.blockUntilReady([a, b]);
-  const t = await timeAsync(async () => {
-    const c = np.matmul(a.ref, b.ref);
-    await c.blockUntilReady();
-    c.dispose();
-  });
-  a.dispose();
-  b.dispose();
-  return rate(2 * s.m * s.k * s.n, t);
+  return {
+    name: 'jax-js',
+    flops: 2 * s.m * s.k * s.n,
+    async run() {
+      const c = np.matmul(a.ref, b.ref);
+      await c.blockUntilReady();
+      c.dispose();
+    },
+    dispose() {
+      a.dispose();
+      b.dispose();
+    },
+  };
 }
 
 // --- ours and naive ------------------------------------------------------------------------------
@@ -227,18 +282,31 @@ function upload(data: Float32Array, shape: number[], label: string): Tensor {
   return ctx.typedTensorFrom(data, shape, 'f32', 'scratch', label);
 }
 
-async function ours(
-  s: Shape,
-): Promise<{ nt: Rate; nn: Rate; lora?: Rate; loraTuned?: Rate; loraConfig?: string }> {
+/** A prepared op as a runner; `free` releases its tensors. */
+function opRunner(name: string, op: GpuOp, flops: number, free: Tensor[] = []): Runner {
+  return {
+    name,
+    flops,
+    run: () => runOp(op),
+    dispose() {
+      op.destroy();
+      for (const t of free) ctx.release(t);
+    },
+  };
+}
+
+/**
+ * Our kernels on one shape: NT (X·Wᵀ, W stored (N, K)), NN (C = A·B with B (K, N), as dX = dY·W:
+ * the layout jax-js and tfjs are given), and on LoRA shapes the fused LoRA forward forced to one
+ * dispatch and as tuned.
+ */
+async function ours(s: Shape): Promise<{ runners: Runner[]; loraConfig?: string }> {
   const { m, k, n } = s;
   // Untyped tensors: the same buffers serve the NT and NN forms with different shapes.
   const x = ctx.tensorFrom(rand(m * k), 'scratch', 'bench.x');
   const w = ctx.tensorFrom(rand(n * k), 'scratch', 'bench.w');
   const y = ctx.tensor(4 * m * n, 'scratch', 'bench.y');
   const fwd = await matmulForward(ctx, { x, w, y, m, n, k, label: 'bench.matmul_forward' });
-  const nt = rate(fwd.flops, await timeOp(fwd));
-  renice();
-  fwd.destroy();
   // C (M, N) = A (M, K) · B (K, N) as dX = dY·W: dy = A (m, K), w = B (K, N), dx = C (m, N).
   const bwd = await matmulBackwardInput(ctx, {
     dy: x,
@@ -249,33 +317,32 @@ async function ours(
     k: n,
     label: 'bench.matmul_backward_input',
   });
-  const nn = rate(bwd.flops, await timeOp(bwd));
-  bwd.destroy();
-  let lora: Rate | undefined;
-  let loraTuned: Rate | undefined;
-  let loraConfig: string | undefined;
-  if (s.lora && n < k) {
-    // Fused LoRA forward on a 576-wide layer at rank r = n: h = x·aᵀ (M,r), y += s·h·bᵀ (M,K).
-    const r = n;
-    const a = upload(rand(r * k), [r, k], 'bench.lora_a');
-    const b = upload(rand(k * r), [k, r], 'bench.lora_b');
-    const h = ctx.typedTensor([m, r], 'f32', 'scratch', 'bench.h');
-    const yy = ctx.typedTensor([m, k], 'f32', 'scratch', 'bench.yy');
-    const dims = { x, a, b, h, y: yy, m, n: k, k, r, scale: 2 };
-    const fused = await loraForward(ctx, { ...dims, config: 'rows32' });
-    lora = rate(fused.flops || 2 * m * r * 2 * k, await timeOp(fused));
-    fused.destroy();
-    loraConfig = ctx.tuning.choice('lora_forward', loraShapeClass(r)) ?? 'rows32';
-    const tuned = await loraForward(ctx, dims);
-    loraTuned = rate(2 * m * r * 2 * k, await timeOp(tuned));
-    tuned.destroy();
-    for (const t of [a, b, h, yy]) ctx.release(t);
-  }
-  for (const t of [x, w, y]) ctx.release(t);
-  return { nt, nn, lora, loraTuned, loraConfig };
+  const runners = [
+    opRunner('ours NT', fwd, fwd.flops),
+    opRunner('ours NN', bwd, bwd.flops, [x, w, y]),
+  ];
+  if (!s.lora || n >= k) return { runners };
+  // Fused LoRA forward on a 576-wide layer at rank r = n: h = x·aᵀ (M,r), y += s·h·bᵀ (M,K).
+  const r = n;
+  const a = upload(rand(r * k), [r, k], 'bench.lora_a');
+  const b = upload(rand(k * r), [k, r], 'bench.lora_b');
+  const h = ctx.typedTensor([m, r], 'f32', 'scratch', 'bench.h');
+  const yy = ctx.typedTensor([m, k], 'f32', 'scratch', 'bench.yy');
+  const dims = { x, a, b, h, y: yy, m, n: k, k, r, scale: 2 };
+  const loraFlops = 2 * m * r * 2 * k; // both stages
+  const fused = await loraForward(ctx, { ...dims, config: 'rows32' });
+  const tuned = await loraForward(ctx, dims);
+  runners.push(
+    opRunner('LoRA fused', fused, loraFlops),
+    opRunner('LoRA tuned', tuned, loraFlops, [a, b, h, yy]),
+  );
+  return {
+    runners,
+    loraConfig: ctx.tuning.choice('lora_forward', loraShapeClass(r)) ?? 'rows32',
+  };
 }
 
-async function naive(s: Shape): Promise<Rate> {
+async function naive(s: Shape): Promise<Runner> {
   const { m, k, n } = s;
   const a = upload(rand(m * k), [m, k], 'bench.naive.a');
   const b = upload(rand(k * n), [k, n], 'bench.naive.b');
@@ -292,10 +359,7 @@ async function naive(s: Shape): Promise<Rate> {
     workgroups: [Math.ceil(n / 8), Math.ceil(m / 8), 1],
     flops: 2 * m * n * k,
   });
-  const v = rate(op.flops, await timeOp(op));
-  op.destroy();
-  for (const t of [a, b, c]) ctx.release(t);
-  return v;
+  return opRunner('naive', op, op.flops, [a, b, c]);
 }
 
 // --- run -----------------------------------------------------------------------------------------
@@ -304,7 +368,9 @@ console.log(
   `adapter: ${adapterName || '(no adapter info)'}; ${cores} CPU cores, load ${os.loadavg()[0].toFixed(1)}`,
 );
 // One dispatch first starts SwiftShader's worker threads at normal priority; then renice.
-await naive({ name: 'warm-up', m: 64, k: 64, n: 64 });
+const warm = await naive({ name: 'warm-up', m: 64, k: 64, n: 64 });
+await warm.run();
+warm.dispose();
 renice();
 const peak = await aluProbe();
 console.log(
@@ -324,47 +390,85 @@ console.log(
 );
 
 const cols = ['ours NT', 'ours NN', 'LoRA fused', 'LoRA tuned', 'naive', 'tfjs', 'jax-js'] as const;
-const header = ['shape M×K×N', ...cols, 'NT/jax', 'NT/tfjs', 'NT/naive', 'NT/peak'];
+type Col = (typeof cols)[number];
+const header = [
+  'shape M×K×N',
+  ...cols,
+  'NT/jax',
+  'NN/jax',
+  'NT/tfjs',
+  'NN/tfjs',
+  'NT/naive',
+  'NT/peak',
+  'NN/peak',
+];
 const rows: string[][] = [];
-const cell = (r: Rate | undefined) =>
-  r === undefined || !Number.isFinite(r.wall)
-    ? '-'
-    : `${r.wall.toFixed(2)} (${Number.isFinite(r.cpu) ? r.cpu.toFixed(2) : '?'})`;
-const ratio = (a: Rate, b: Rate | undefined) => {
-  if (!b) return '-';
-  const x = Number.isFinite(a.cpu) && Number.isFinite(b.cpu) ? a.cpu / b.cpu : a.wall / b.wall;
-  return `${x.toFixed(1)}×`;
+const cpuOr = (r: Rate, wall: boolean) => (wall ? r.wall : r.cpu);
+const cell = (rs: Rate[] | undefined) => {
+  if (!rs?.length) return '-';
+  const r = medianRate(rs);
+  return `${r.wall.toFixed(2)} (${Number.isFinite(r.cpu) ? r.cpu.toFixed(2) : '?'})`;
 };
+/**
+ * Median of the per-round ratios a/b on the CPU-normalised figures (wall clock where /proc is
+ * missing), with their range when there are several rounds; a runner with one sample (too slow to
+ * repeat) is compared through its single figure.
+ */
+const ratio = (as: Rate[] | undefined, bs: Rate[] | undefined) => {
+  if (!as?.length || !bs?.length) return '-';
+  const wall = !as.every((r) => Number.isFinite(r.cpu)) || !bs.every((r) => Number.isFinite(r.cpu));
+  const paired = as.length === bs.length;
+  const xs = paired
+    ? as.map((a, i) => cpuOr(a, wall) / cpuOr(bs[i], wall))
+    : [cpuOr(medianRate(as), wall) / cpuOr(medianRate(bs), wall)];
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  const range = xs.length > 1 ? ` [${lo.toFixed(1)}–${hi.toFixed(1)}]` : '';
+  return `${median(xs).toFixed(1)}×${range}`;
+};
+const ofPeak = (rs: Rate[] | undefined) => {
+  if (!rs?.length) return '-';
+  const r = medianRate(rs);
+  const x = Number.isFinite(r.cpu) ? r.cpu / peak.cpu : r.wall / peak.wall;
+  return `${(100 * x).toFixed(0)}%`;
+};
+
 for (const s of shapes) {
+  const runners: Runner[] = [];
   const o = await ours(s);
-  const nv = await naive(s);
-  let tfv: Rate | undefined;
+  runners.push(...o.runners, await naive(s));
   try {
-    tfv = await tfjsMatmul(s);
+    runners.push(tfjsMatmul(s));
   } catch (e) {
     console.warn(`tfjs ${s.name}: ${String(e)}`);
   }
-  let jv: Rate | undefined;
   if (hasJax) {
     try {
-      jv = await jaxMatmul(s);
+      runners.push(await jaxMatmul(s));
     } catch (e) {
       console.warn(`jax-js ${s.name}: ${String(e)}`);
     }
   }
+  const samples = await timeInterleaved(runners);
+  const by = new Map<string, Rate[]>(runners.map((r, i) => [r.name, samples[i]]));
+  for (const r of runners) r.dispose();
+  const get = (c: Col) => by.get(c);
   const row = [
     s.name,
-    cell(o.nt),
-    cell(o.nn),
-    cell(o.lora),
-    o.loraTuned ? `${cell(o.loraTuned)} ${o.loraConfig}` : '-',
-    cell(nv),
-    cell(tfv),
-    cell(jv),
-    ratio(o.nt, jv),
-    ratio(o.nt, tfv),
-    ratio(o.nt, nv),
-    `${(100 * (Number.isFinite(o.nt.cpu) ? o.nt.cpu / peak.cpu : o.nt.wall / peak.wall)).toFixed(0)}%`,
+    cell(get('ours NT')),
+    cell(get('ours NN')),
+    cell(get('LoRA fused')),
+    get('LoRA tuned') ? `${cell(get('LoRA tuned'))} ${o.loraConfig}` : '-',
+    cell(get('naive')),
+    cell(get('tfjs')),
+    cell(get('jax-js')),
+    ratio(get('ours NT'), get('jax-js')),
+    ratio(get('ours NN'), get('jax-js')),
+    ratio(get('ours NT'), get('tfjs')),
+    ratio(get('ours NN'), get('tfjs')),
+    ratio(get('ours NT'), get('naive')),
+    ofPeak(get('ours NT')),
+    ofPeak(get('ours NN')),
   ];
   rows.push(row);
   console.log(`${s.name}: ${row.slice(1).join('  ')}  (load ${os.loadavg()[0].toFixed(1)})`);
@@ -373,15 +477,17 @@ for (const s of shapes) {
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
 console.log(
-  `\nGFLOP/s wall (GFLOP per CPU-second of SwiftShader's threads) on ${adapterName || 'this adapter'};` +
-    ` ALU probe ${peak.wall.toFixed(2)} (${peak.cpu.toFixed(2)}). Ratios on the CPU-normalised figures.`,
+  `\nGFLOP/s wall (GFLOP per CPU-second of SwiftShader's threads) on ${adapterName || 'this adapter'},` +
+    ` medians of ${rounds} interleaved rounds; ALU probe ${peak.wall.toFixed(2)} (${peak.cpu.toFixed(2)}).` +
+    ' Ratios: median [range] of the per-round ratios of the CPU-normalised figures.',
 );
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log(
-  'ours NT: linear forward X·Wᵀ; ours NN: dX = dY·W; LoRA fused: our one-dispatch h = x·aᵀ, ' +
-    'y += s·h·bᵀ on a K×K layer at rank N (FLOPs of both stages); LoRA tuned: the configuration ' +
-    'the autotuner chose (fused rowsN or two matmul dispatches).',
+  'ours NT: linear forward X·Wᵀ (W stored (N, K)); ours NN: dX = dY·W, i.e. C = A·B with B stored ' +
+    '(K, N) as jax-js and tfjs get it; LoRA fused: our one-dispatch h = x·aᵀ, y += s·h·bᵀ on a ' +
+    'K×K layer at rank N (FLOPs of both stages); LoRA tuned: the configuration the autotuner chose ' +
+    '(fused rowsN or two matmul dispatches).',
 );
 process.exit(0);

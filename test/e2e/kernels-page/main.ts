@@ -97,6 +97,19 @@ async function run(): Promise<PageResult> {
       compare('matmul_backward_input bf16', gotDx, matmulBackwardInputRef(dys, values, m, n, k), n),
     );
   }
+  // The workgroup-memory tiled matmul (the GPU candidate the autotuner adds off CPU adapters),
+  // forced: 64 × 64 tiles with ragged edges, bf16 weights.
+  {
+    const [m, n, k] = [70, 68, 132];
+    const xs = randomF32(m * k, 16);
+    const { packed, values } = pack16(randomF32(n * k, 17, 1 / Math.sqrt(k)), 'bf16');
+    const x = f32(xs, [m, k], 'x');
+    const w = ctx.typedTensorFrom(packed, [n, k], 'bf16', 'weights', 'w');
+    const y = ctx.typedTensor([m, n], 'f32', 'scratch', 'y');
+    const op = await matmulForward(ctx, { x, w, y, m, n, k, config: 't16x16' });
+    const got = await exec(op, y, m * n);
+    cases.push(compare('matmul_forward tiled bf16', got, matmulForwardRef(xs, values, m, n, k), k));
+  }
   // matmul weight gradient (+=).
   {
     const [m, n, k] = [100, 37, 29];
