@@ -12,8 +12,7 @@
 // Lanes past T work on clamped rows and write the spare acc row; a whole subgroup whose tokens
 // are all ignored (or past T) returns at once (subgroupAll), so prompt tokens still cost nothing in
 // blocks of 4 x subgroup size. The uniformity analysis cannot see that subgroupAll's result is the
-// same on every lane of the subgroup, hence the diagnostic filter below. (Made from
-// crossentropy_backward.wgsl by a mechanical edit; edit as plain WGSL.)
+// same on every lane of the subgroup, hence the diagnostic filter below.
 // Needs the 'subgroups' feature and subgroups of 4 to 64 invocations (src/kernels/matmul.ts
 // subgroupMatmulOk; the launcher checks it), and C % 4 == 0.
 

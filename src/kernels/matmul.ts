@@ -89,8 +89,9 @@ export interface MatmulBackwardWeightArgs {
 
 /**
  * Configurations the autotuner chooses from: the shader (`scalar` matmul_forward.wgsl, 8×8 outputs
- * per invocation; `vec4` matmul_nt/nn_forward.wgsl, 4×8) and its workgroup shape (WG_X invocations
- * along output columns, WG_Y along rows).
+ * per invocation; `vec4` matmul_nt/nn_forward.wgsl, 4×8; `subgroup` matmul_ntsg/nnsg_forward.wgsl,
+ * 4×8 with x along rows; `tiled` matmul_tiled_forward.wgsl, 4×4 in 64×64 workgroup tiles) and its
+ * workgroup shape (WG_X invocations along output columns, WG_Y along rows).
  */
 export interface MatmulConfig {
   kind: 'scalar' | 'vec4' | 'subgroup' | 'tiled';
