@@ -12,9 +12,11 @@
 // Lanes past T work on clamped rows and write the spare acc row; a whole subgroup whose tokens
 // are all ignored (or past T) returns at once (subgroupAll), so prompt tokens still cost nothing in
 // blocks of 4 x subgroup size. The uniformity analysis cannot see that subgroupAll's result is the
-// same on every lane of the subgroup, hence the diagnostic filter below.
-// Needs the 'subgroups' feature and subgroups of 4 to 64 invocations (src/kernels/matmul.ts
-// subgroupMatmulOk; the launcher checks it), and C % 4 == 0.
+// same on every lane of the subgroup, hence the diagnostic filter below. (Made from
+// crossentropy_backward.wgsl by a mechanical edit; edit as plain WGSL.)
+// Needs the 'subgroups' feature and subgroups of 4 to 64 invocations (src/kernels/launch.ts
+// subgroupSharingOk; the launcher checks it), and C % 4 == 0. Tried and no faster here: 16 or 32
+// vocabulary rows per acc update (two or four 8-row logits steps), to halve the acc traffic.
 
 enable subgroups;
 diagnostic(off, subgroup_uniformity);
