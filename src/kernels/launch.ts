@@ -39,13 +39,14 @@ export function subgroupSharingOk(ctx: GpuContext): boolean {
 }
 
 /**
- * Whether the adapter is a CPU implementation of WebGPU (SwiftShader, llvmpipe / lavapipe, WARP):
+ * Whether the adapter is a CPU implementation of WebGPU (SwiftShader, llvmpipe / lavapipe, WARP,
+ * alias Microsoft Basic Render Driver):
  * there workgroup memory is ordinary memory behind extra copies and barriers, and its shaders
  * compile slowly, so the workgroup-memory tiled kernels are not worth timing.
  */
 export function cpuAdapter(ctx: GpuContext): boolean {
   const { vendor, architecture, description } = ctx.info;
-  return /swiftshader|llvmpipe|lavapipe|\bwarp\b|software|cpu/i.test(
+  return /swiftshader|llvmpipe|lavapipe|\bwarp\b|basic render|software|\bcpu\b/i.test(
     `${vendor} ${architecture} ${description}`,
   );
 }

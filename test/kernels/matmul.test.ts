@@ -22,6 +22,7 @@ import {
   matmulTuneTasks,
   subgroupMatmulOk,
 } from '../../src/kernels/matmul.ts';
+import { cpuAdapter } from '../../src/kernels/launch.ts';
 import { allclose, type Tolerance } from '../helpers/allclose.ts';
 import { testDevice } from '../helpers/device.ts';
 import { randomF32 } from '../helpers/random.ts';
@@ -373,6 +374,37 @@ describe.skipIf(!acquired)('matmul', () => {
     );
     fwd.destroy();
     releaseAll(x, w, y, gt, dx, dw);
+  });
+
+  it('the tiled shader is a tuning candidate on GPUs, not on CPU implementations of WebGPU', () => {
+    const on = (vendor: string, architecture: string, description: string) =>
+      new GpuContext(acquired!.device, { ...acquired!.info, vendor, architecture, description });
+    const gpus = [
+      on('nvidia', 'ampere', 'NVIDIA GeForce RTX 3060'),
+      on('apple', 'metal-3', 'Apple M2'),
+      on('amd', 'rdna-3', ''),
+    ];
+    const cpus = [
+      on('google', 'swiftshader', 'SwiftShader driver 5.0.0'),
+      on('mesa', '', 'llvmpipe (LLVM 15.0.6, 256 bits)'),
+      on('microsoft', '', 'Microsoft Basic Render Driver'),
+    ];
+    const tiledTasks = (c: GpuContext) =>
+      matmulTuneTasks(c)
+        .filter((t) => t.candidates.includes('t16x16'))
+        .map((t) => `${t.kernel}/${t.shapeClass}`);
+    for (const c of gpus) {
+      expect(cpuAdapter(c)).toBe(false);
+      expect(tiledTasks(c)).toEqual([
+        'matmul_forward/large',
+        'matmul_forward/shallow',
+        'matmul_backward_input/large',
+      ]);
+    }
+    for (const c of cpus) {
+      expect(cpuAdapter(c)).toBe(true);
+      expect(tiledTasks(c)).toEqual([]);
+    }
   });
 
   it('timer and autotuner: times candidates, keeps the winner, persists it per adapter', async () => {
