@@ -140,15 +140,16 @@ export function matmulShapeClass(rows: number, cols: number, red: number): strin
 }
 
 /**
- * Default before tuning: the subgroup shader for wide X·Wᵀ where subgroups allow it, else the vec4
+ * Default before tuning: the subgroup shader where subgroups and the shape allow it, else the vec4
  * shader when the shape allows it, with no more columns of threads than the output needs (8 output
  * columns per invocation either way), else the scalar one.
  */
 export function defaultConfig(cols: number, vec4 = false, subgroup = false): string {
   const blocks = Math.ceil(cols / 8);
-  // Usable subgroups: the subgroup shader (X·Wᵀ 1.2-1.45× the vec4 one on SwiftShader; dY·W
-  // 1.3-1.6× the scalar one and 2.5× the vec4 one at 16×4).
-  if (vec4 && subgroup && blocks > 4) return 'sg64';
+  // Usable subgroups: the subgroup shader, at any width (SwiftShader: X·Wᵀ 1.2-1.45× the vec4 one;
+  // dY·W 1.3-1.6× the scalar one and 2.5× the vec4 one at 16×4; 16 output columns, as LoRA's
+  // dY·B, 1.6× the vec4 one at 2×32).
+  if (vec4 && subgroup) return 'sg64';
   const p = vec4 ? 'v' : 'wg';
   if (blocks <= 1) return `${p}1x64`;
   if (blocks <= 2) return `${p}2x32`;
@@ -431,6 +432,8 @@ const kTuneShapes: { kernel: Kernel; shapeClass: string; m: number; n: number; k
   { kernel: 'matmul_forward', shapeClass: 'narrow', m: 512, n: 16, k: 384 },
   { kernel: 'matmul_forward', shapeClass: 'shallow', m: 512, n: 384, k: 16 },
   { kernel: 'matmul_backward_input', shapeClass: 'large', m: 512, n: 384, k: 384 },
+  // 16 output columns: LoRA's g = dY·B when its backward runs as two matmuls.
+  { kernel: 'matmul_backward_input', shapeClass: 'narrow', m: 512, n: 384, k: 16 },
   { kernel: 'matmul_backward_weight', shapeClass: 'large', m: 128, n: 384, k: 384 },
   { kernel: 'matmul_backward_weight', shapeClass: 'narrow', m: 512, n: 384, k: 16 },
 ];
