@@ -186,7 +186,8 @@ function rand(n: number): Float32Array {
   return a;
 }
 
-async function aluProbe(): Promise<Rate> {
+/** The ALU probe as a runner: a pure-FMA kernel, the adapter's peak f32 rate. */
+async function aluProbe(): Promise<Runner> {
   const groups = 256;
   const iters = quick ? 500 : 2000;
   const out = ctx.tensor(groups * 64 * 4, 'scratch', 'bench.alu.out');
@@ -201,12 +202,7 @@ async function aluProbe(): Promise<Rate> {
     workgroups: [groups, 1, 1],
     flops: 2 * 4 * 16 * iters * groups * 64,
   });
-  const [rates] = await timeInterleaved([
-    { name: 'alu', flops: op.flops, run: () => runOp(op), dispose: () => {} },
-  ]);
-  op.destroy();
-  ctx.release(out);
-  return medianRate(rates);
+  return opRunner('ALU probe', op, op.flops, [out]);
 }
 
 let reniced = false;
@@ -372,7 +368,10 @@ const warm = await naive({ name: 'warm-up', m: 64, k: 64, n: 64 });
 await warm.run();
 warm.dispose();
 renice();
-const peak = await aluProbe();
+// The probe also runs in every shape's rounds, so "% of peak" pairs each sample with a probe
+// sample taken moments apart: the share of the cores other tenants leave us drifts during a run.
+const alu = await aluProbe();
+const peak = medianRate((await timeInterleaved([alu]))[0]);
 console.log(
   `ALU probe: ${peak.wall.toFixed(2)} GFLOP/s wall, ${peak.cpu.toFixed(2)} GFLOP/CPU-s ` +
     `(×${cores} cores ≈ ${(peak.cpu * cores).toFixed(1)} GFLOP/s on an idle machine)`,
@@ -426,17 +425,18 @@ const ratio = (as: Rate[] | undefined, bs: Rate[] | undefined) => {
   const range = xs.length > 1 ? ` [${lo.toFixed(1)}–${hi.toFixed(1)}]` : '';
   return `${median(xs).toFixed(1)}×${range}`;
 };
-const ofPeak = (rs: Rate[] | undefined) => {
-  if (!rs?.length) return '-';
-  const r = medianRate(rs);
-  const x = Number.isFinite(r.cpu) ? r.cpu / peak.cpu : r.wall / peak.wall;
-  return `${(100 * x).toFixed(0)}%`;
+/** Median [range] over the rounds of ours / the ALU probe of the same round, as a percentage. */
+const ofPeak = (rs: Rate[] | undefined, probe: Rate[] | undefined) => {
+  if (!rs?.length || !probe?.length || rs.length !== probe.length) return '-';
+  const wall = !rs.every((r) => Number.isFinite(r.cpu));
+  const xs = rs.map((r, i) => (100 * cpuOr(r, wall)) / cpuOr(probe[i], wall));
+  return `${median(xs).toFixed(0)}% [${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}]`;
 };
 
 for (const s of shapes) {
   const runners: Runner[] = [];
   const o = await ours(s);
-  runners.push(...o.runners, await naive(s));
+  runners.push(...o.runners, await naive(s), alu);
   try {
     runners.push(tfjsMatmul(s));
   } catch (e) {
@@ -451,7 +451,7 @@ for (const s of shapes) {
   }
   const samples = await timeInterleaved(runners);
   const by = new Map<string, Rate[]>(runners.map((r, i) => [r.name, samples[i]]));
-  for (const r of runners) r.dispose();
+  for (const r of runners) if (r !== alu) r.dispose();
   const get = (c: Col) => by.get(c);
   const row = [
     s.name,
@@ -467,8 +467,8 @@ for (const s of shapes) {
     ratio(get('ours NT'), get('tfjs')),
     ratio(get('ours NN'), get('tfjs')),
     ratio(get('ours NT'), get('naive')),
-    ofPeak(get('ours NT')),
-    ofPeak(get('ours NN')),
+    ofPeak(get('ours NT'), by.get('ALU probe')),
+    ofPeak(get('ours NN'), by.get('ALU probe')),
   ];
   rows.push(row);
   console.log(`${s.name}: ${row.slice(1).join('  ')}  (load ${os.loadavg()[0].toFixed(1)})`);
@@ -478,8 +478,9 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].l
 const line = (r: string[]) => `| ${r.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
 console.log(
   `\nGFLOP/s wall (GFLOP per CPU-second of SwiftShader's threads) on ${adapterName || 'this adapter'},` +
-    ` medians of ${rounds} interleaved rounds; ALU probe ${peak.wall.toFixed(2)} (${peak.cpu.toFixed(2)}).` +
-    ' Ratios: median [range] of the per-round ratios of the CPU-normalised figures.',
+    ` medians of ${rounds} interleaved rounds; ALU probe ${peak.wall.toFixed(2)} (${peak.cpu.toFixed(2)}) at the start.` +
+    ' Ratios and % of peak: median [range] of the per-round ratios of the CPU-normalised figures' +
+    " (the probe runs in every shape's rounds).",
 );
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
