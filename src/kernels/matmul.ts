@@ -212,6 +212,34 @@ function vec4Params(
   ];
 }
 
+/**
+ * The vector shaders (every kind but `scalar`) per form: X·Wᵀ (`nt`) or dY·W (`nn`). They share
+ * one binding layout and params (vec4Params); the tiled shader serves both forms through its NN
+ * override.
+ */
+const kVectorShaders: Record<
+  'nt' | 'nn',
+  Record<'vec4' | 'subgroup' | 'tiled', [string, string]>
+> = {
+  nt: {
+    vec4: ['matmul_nt_forward', ntCode],
+    subgroup: ['matmul_ntsg_forward', ntsgCode],
+    tiled: ['matmul_tiled_forward', tiledCode],
+  },
+  nn: {
+    vec4: ['matmul_nn_forward', nnCode],
+    subgroup: ['matmul_nnsg_forward', nnsgCode],
+    tiled: ['matmul_tiled_forward', tiledCode],
+  },
+};
+
+/** Overrides of a vector shader: its workgroup shape where it has one, and the weight dtype. */
+function vectorOverrides(form: 'nt' | 'nn', cfg: MatmulConfig, bDtype: number): Overrides {
+  if (cfg.kind === 'subgroup') return { WG_X: cfg.WG_X, B_DTYPE: bDtype };
+  if (cfg.kind === 'tiled') return { B_DTYPE: bDtype, NN: form === 'nn' ? 1 : 0 };
+  return { WG_X: cfg.WG_X, WG_Y: cfg.WG_Y, B_DTYPE: bDtype };
+}
+
 /** Params of matmul_forward.wgsl: C (rows, cols) over `red`, with A/B strides (elements). */
 function params(
   rows: number,
@@ -253,16 +281,12 @@ export async function matmulForward(ctx: GpuContext, args: MatmulForwardArgs): P
   const vector = m === 1 && k % 4 === 0 && !args.config;
   if (vector) cfg = { kind: 'vec4', WG_X: 64, WG_Y: 1 };
   const overrides: Overrides =
-    cfg.kind === 'subgroup'
-      ? { WG_X: cfg.WG_X, B_DTYPE: kDtypeCode[wDtype] }
-      : cfg.kind === 'tiled'
-        ? { B_DTYPE: kDtypeCode[wDtype], NN: 0 }
-        : {
-            WG_X: cfg.WG_X,
-            WG_Y: cfg.WG_Y,
-            B_DTYPE: kDtypeCode[wDtype],
-            ...(cfg.kind === 'vec4' ? { ROWS: vector ? 1 : 4 } : {}),
-          };
+    cfg.kind === 'scalar'
+      ? { WG_X: cfg.WG_X, WG_Y: cfg.WG_Y, B_DTYPE: kDtypeCode[wDtype] }
+      : {
+          ...vectorOverrides('nt', cfg, kDtypeCode[wDtype]),
+          ...(cfg.kind === 'vec4' ? { ROWS: vector ? 1 : 4 } : {}),
+        };
   const flags = (args.bias ? 1 : 0) | (args.accumulate ? 2 : 0);
   const common = {
     label,
@@ -271,30 +295,13 @@ export async function matmulForward(ctx: GpuContext, args: MatmulForwardArgs): P
     workgroups: vector ? grid(4, n, cfg) : grid(m, n, cfg),
     flops: 2 * m * n * k,
   };
-  if (cfg.kind === 'subgroup') {
+  if (cfg.kind !== 'scalar') {
+    const [shader, vcode] = kVectorShaders.nt[cfg.kind];
     return makeOp(ctx, {
       ...common,
       bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
-      shader: 'matmul_ntsg_forward',
-      code: ntsgCode,
-      params: vec4Params(m, n, k, flags, args.alpha ?? 1),
-    });
-  }
-  if (cfg.kind === 'tiled') {
-    return makeOp(ctx, {
-      ...common,
-      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
-      shader: 'matmul_tiled_forward',
-      code: tiledCode,
-      params: vec4Params(m, n, k, flags, args.alpha ?? 1),
-    });
-  }
-  if (cfg.kind === 'vec4') {
-    return makeOp(ctx, {
-      ...common,
-      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
-      shader: 'matmul_nt_forward',
-      code: ntCode,
+      shader,
+      code: vcode,
       params: vec4Params(m, n, k, flags, args.alpha ?? 1),
     });
   }
@@ -333,41 +340,23 @@ export async function matmulBackwardInput(
   );
   const common = {
     label,
-    overrides: (cfg.kind === 'subgroup'
-      ? { WG_X: cfg.WG_X, B_DTYPE: kDtypeCode[wDtype] }
-      : cfg.kind === 'tiled'
-        ? { B_DTYPE: kDtypeCode[wDtype], NN: 1 }
-        : { WG_X: cfg.WG_X, WG_Y: cfg.WG_Y, B_DTYPE: kDtypeCode[wDtype] }) as Overrides,
+    overrides:
+      cfg.kind === 'scalar'
+        ? { WG_X: cfg.WG_X, WG_Y: cfg.WG_Y, B_DTYPE: kDtypeCode[wDtype] }
+        : vectorOverrides('nn', cfg, kDtypeCode[wDtype]),
     bindings: [args.dy, args.w, args.dy, args.dx],
     workgroups: grid(m, k, cfg),
     flops: 2 * m * n * k,
   };
   const flags = args.accumulate ? 2 : 0;
-  if (cfg.kind === 'subgroup') {
-    return makeOp(ctx, {
-      ...common,
-      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
-      shader: 'matmul_nnsg_forward',
-      code: nnsgCode,
-      params: vec4Params(m, k, n, flags, args.alpha ?? 1),
-    });
-  }
-  if (cfg.kind === 'tiled') {
-    return makeOp(ctx, {
-      ...common,
-      bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
-      shader: 'matmul_tiled_forward',
-      code: tiledCode,
-      params: vec4Params(m, k, n, flags, args.alpha ?? 1),
-    });
-  }
-  if (cfg.kind === 'vec4') {
+  if (cfg.kind !== 'scalar') {
     // Shader letters: c (M, K) = a (M, N) · b (N, K), reduction N.
+    const [shader, vcode] = kVectorShaders.nn[cfg.kind];
     return makeOp(ctx, {
       ...common,
       bindings: [...common.bindings, args.w], // binding 4: w again, as f32 vec4s
-      shader: 'matmul_nn_forward',
-      code: nnCode,
+      shader,
+      code: vcode,
       params: vec4Params(m, k, n, flags, args.alpha ?? 1),
     });
   }
