@@ -6,9 +6,10 @@
 // sweep (crossentropy_backward.wgsl) for comparison. All paths are built first (each with its own
 // GpuContext, so each has its own memory peak), then timed in CE_BENCH_ROUNDS interleaved rounds
 // (default 3; the first includes pipeline compiles, a few % of a run): one noisy run on a shared
-// machine cannot decide the ratio, which is the median of the per-round ratios, with its range. Reported: wall time of one
-// loss+gradient pass, GFLOP/s (4·T·V·C useful FLOPs), and peak device memory from the GpuContext
-// memory tracker, in total and without the lm_head weight (the same in both paths).
+// machine cannot decide the ratio, which is the median of the per-round ratios, with its range.
+// Reported: wall time of one loss+gradient pass, GFLOP/s (4·T·V·C useful FLOPs), and peak device
+// memory from the GpuContext memory tracker, in total and without the lm_head weight (the same in
+// both paths).
 // Default shape: 2048 tokens × 49152 vocab × 576 hidden (SmolLM2-135M), f32 lm_head; override with
 // CE_BENCH_T / CE_BENCH_V / CE_BENCH_C and CE_BENCH_DTYPE=bf16 (the file dtype of SmolLM2). Run: CI=true npx vitest bench --run test/bench/kernels/crossentropy.bench.ts
 import { setPriority } from 'node:os';
