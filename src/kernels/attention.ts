@@ -13,7 +13,8 @@
 // The backward is two dispatches (dQ + D per query row, then dK/dV per key row summing the query
 // heads of each kv head), so there are no atomics. Every kernel works on blocks of kBlock
 // consecutive rows per invocation and is specialised per head size (override HS4 = HS / 4), so
-// each head size compiles its own three pipelines (shaders explain why). On SwiftShader building
+// each head size compiles its own three pipelines (shaders explain why; shaders/gen/attention.ts
+// writes them). On SwiftShader building
 // them takes ~15-25 s for HS 64 and ~1-2 min for HS 128 (old per-row kernels: ~2 s), once per
 // process.
 import type { GpuContext, Tensor } from '../gpu/context.ts';

@@ -21,7 +21,8 @@
 // scalar-load shaders `crossentropy_scalar_*.wgsl` with the same outputs and scratch. Where the
 // adapter has usable subgroups the sweeps are crossentropy_sg_{forward,backward}.wgsl: the same
 // sweeps with each step's 8 weight rows loaded once per subgroup and broadcast (bit-identical;
-// on SwiftShader 1.6× faster with f32 weights, 1.14× with bf16).
+// on SwiftShader 1.6× faster with f32 weights, 1.14× with bf16). All six sweeps are written by
+// shaders/gen/crossentropy.ts and crossentropy_scalar.ts; the merge and sum are hand-written.
 // Scratch (S·T·2 floats, plus (S·T + 1)·C for training; S = crossentropySplits(T, V), which the
 // memory planner calls too) is allocated by the launcher, counted as 'scratch', and released by
 // the op's destroy().

@@ -6,7 +6,7 @@
 //     h (M,R) = x·aᵀ  (=, saved for backward);  y (M,N) += s · h·bᵀ
 //   loraBackward(ctx, { x, a, b, h, dy, g, dx, da, db })        three dispatches
 //     g (M,R) = dy·b (=, scratch);  dx (M,K) += s · g·a          (shaders/lora_backward.wgsl)
-//     da (R,K) += s · gᵀ·x;  db (N,R) += s · dyᵀ·h              (shaders/matmul_backward.wgsl)
+//     da (R,K) += s · gᵀ·x;  db (N,R) += s · dyᵀ·h              (matmulBackwardWeight)
 //
 // `x` is the LoRA input: with LoRA dropout pass dropout(x) to both, and in backward send dx to a
 // separate buffer (`accumulateDx: false`) that the dropout backward then masks and adds.
@@ -17,7 +17,8 @@
 // with 16/32/64 rows per workgroup (default 32), or `matmul`: the same math as two dispatches of
 // the register-blocked matmul kernel in its narrow/shallow shapes. The fused kernels read every
 // buffer as vec4s along its contiguous dimension when K, N and R are multiples of 4 (every
-// supported model at the usual ranks); other shapes take the `lora_scalar_*.wgsl` versions.
+// supported model at the usual ranks; shaders/gen/lora.ts writes them); other shapes take the
+// hand-written `lora_scalar_*.wgsl` versions.
 import type { Tensor } from '../gpu/context.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';

@@ -19,21 +19,28 @@
 // with the B loads shared across a subgroup (adapters with usable subgroups);
 // matmul_tiled_forward.wgsl runs both through workgroup-memory tiles (64 × 64 per workgroup), the
 // layout that suits discrete GPUs (a candidate only off CPU adapters). A configuration
-// (kMatmulConfigs) names the shader kind and its workgroup shape; the autotuner picks one per
-// adapter and shape class (`matmulTuneTasks`), and `defaultConfig` applies until then.
-import type { DType, Overrides, Tensor } from '../gpu/context.ts';
+// (kMatmulConfigs, matmul_configs.ts) names the shader kind and its workgroup shape; the autotuner
+// picks one per adapter and shape class (`matmulTuneTasks`, matmul_tune.ts), and `defaultConfig`
+// applies until then. shaders/gen/matmul.ts and matmul_scalar.ts write all six shaders.
+import type { DType, Overrides, ParamField, Tensor } from '../gpu/context.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { checkDims, checkDistinct, checkTensor } from '../gpu/check.ts';
 import { makeOp, type GpuOp } from '../gpu/op.ts';
-import type { TuneTask } from '../gpu/autotune.ts';
 import code from '../../shaders/matmul_forward.wgsl?raw';
 import ntCode from '../../shaders/matmul_nt_forward.wgsl?raw';
 import nnCode from '../../shaders/matmul_nn_forward.wgsl?raw';
 import ntsgCode from '../../shaders/matmul_ntsg_forward.wgsl?raw';
 import nnsgCode from '../../shaders/matmul_nnsg_forward.wgsl?raw';
 import tiledCode from '../../shaders/matmul_tiled_forward.wgsl?raw';
-import type { ParamField } from '../gpu/context.ts';
-import { cpuAdapter, subgroupSharingOk } from './launch.ts';
+import { grid, pickConfig, subgroupMatmulOk, type MatmulConfig } from './matmul_configs.ts';
+
+export {
+  defaultConfig,
+  kMatmulConfigs,
+  matmulShapeClass,
+  subgroupMatmulOk,
+  type MatmulConfig,
+} from './matmul_configs.ts';
 
 export type WeightDtype = 'f32' | 'bf16' | 'f16';
 
@@ -87,112 +94,12 @@ export interface MatmulBackwardWeightArgs {
   config?: string;
 }
 
-/**
- * Configurations the autotuner chooses from: the shader (`scalar` matmul_forward.wgsl, 8×8 outputs
- * per invocation; `vec4` matmul_nt/nn_forward.wgsl, 4×8; `subgroup` matmul_ntsg/nnsg_forward.wgsl,
- * 4×8 with x along rows; `tiled` matmul_tiled_forward.wgsl, 4×4 in 64×64 workgroup tiles) and its
- * workgroup shape (WG_X invocations along output columns, WG_Y along rows).
- */
-export interface MatmulConfig {
-  kind: 'scalar' | 'vec4' | 'subgroup' | 'tiled';
-  WG_X: number;
-  WG_Y: number;
-}
-
-export const kMatmulConfigs: Record<string, MatmulConfig> = {
-  wg8x8: { kind: 'scalar', WG_X: 8, WG_Y: 8 },
-  wg16x4: { kind: 'scalar', WG_X: 16, WG_Y: 4 },
-  wg4x16: { kind: 'scalar', WG_X: 4, WG_Y: 16 },
-  wg16x16: { kind: 'scalar', WG_X: 16, WG_Y: 16 },
-  wg32x2: { kind: 'scalar', WG_X: 32, WG_Y: 2 },
-  wg2x32: { kind: 'scalar', WG_X: 2, WG_Y: 32 },
-  wg1x64: { kind: 'scalar', WG_X: 1, WG_Y: 64 },
-  v16x4: { kind: 'vec4', WG_X: 16, WG_Y: 4 },
-  v16x8: { kind: 'vec4', WG_X: 16, WG_Y: 8 },
-  v8x8: { kind: 'vec4', WG_X: 8, WG_Y: 8 },
-  v4x16: { kind: 'vec4', WG_X: 4, WG_Y: 16 },
-  v2x32: { kind: 'vec4', WG_X: 2, WG_Y: 32 },
-  v1x64: { kind: 'vec4', WG_X: 1, WG_Y: 64 },
-  // matmul_ntsg_forward.wgsl (X·Wᵀ) / matmul_nnsg_forward.wgsl (dY·W): B shared across each
-  // subgroup (x runs along rows).
-  sg64: { kind: 'subgroup', WG_X: 64, WG_Y: 1 },
-  // matmul_tiled_forward.wgsl (both forms): 64 × 64 tiles of C through workgroup memory.
-  t16x16: { kind: 'tiled', WG_X: 16, WG_Y: 16 },
-};
-
-/** Output rows × columns one invocation computes. */
-const kBlock: Record<MatmulConfig['kind'], { rows: number; cols: number }> = {
-  scalar: { rows: 8, cols: 8 },
-  vec4: { rows: 4, cols: 8 },
-  subgroup: { rows: 4, cols: 8 },
-  tiled: { rows: 4, cols: 4 },
-};
-
-/** Whether the subgroup shaders (matmul_ntsg / matmul_nnsg) can run here (launch.ts). */
-export const subgroupMatmulOk = subgroupSharingOk;
-
-/** Shape classes: outputs (rows × cols) with reduction depth `red`. */
-export function matmulShapeClass(rows: number, cols: number, red: number): string {
-  if (cols <= 16) return 'narrow';
-  if (red <= 64) return 'shallow';
-  if (rows <= 64) return 'short';
-  return 'large';
-}
-
-/**
- * Default before tuning: the subgroup shader where subgroups and the shape allow it, else the vec4
- * shader when the shape allows it, with no more columns of threads than the output needs (8 output
- * columns per invocation either way), else the scalar one.
- */
-export function defaultConfig(cols: number, vec4 = false, subgroup = false): string {
-  const blocks = Math.ceil(cols / 8);
-  // Usable subgroups: the subgroup shader, at any width (SwiftShader: X·Wᵀ 1.2-1.45× the vec4 one;
-  // dY·W 1.3-1.6× the scalar one and 2.5× the vec4 one at 16×4; 16 output columns, as LoRA's
-  // dY·B, 1.6× the vec4 one at 2×32).
-  if (vec4 && subgroup) return 'sg64';
-  const p = vec4 ? 'v' : 'wg';
-  if (blocks <= 1) return `${p}1x64`;
-  if (blocks <= 2) return `${p}2x32`;
-  if (blocks <= 4) return `${p}4x16`;
-  return vec4 ? 'v16x4' : 'wg8x8';
-}
-
-/**
- * The configuration for one dispatch: forced, else tuned, else the default. A choice this form or
- * shape cannot run (vec4 without `vec4Ok`; subgroup without `subgroupOk`) falls back to the default.
- */
-function pickConfig(
-  ctx: GpuContext,
-  kernel: string,
-  rows: number,
-  cols: number,
-  red: number,
-  forced: string | undefined,
-  vec4Ok: boolean,
-  subgroupOk = false,
-): MatmulConfig {
-  const chosen =
-    kMatmulConfigs[forced ?? ctx.tuning.choice(kernel, matmulShapeClass(rows, cols, red)) ?? ''];
-  const ok = { scalar: true, vec4: vec4Ok, subgroup: subgroupOk && vec4Ok, tiled: vec4Ok };
-  if (chosen && ok[chosen.kind]) return chosen;
-  return kMatmulConfigs[defaultConfig(cols, vec4Ok, subgroupOk)];
-}
-
 function weightDtype(kernel: string, w: Tensor, given: WeightDtype | undefined): WeightDtype {
   const d: DType = given ?? w.dtype ?? 'f32';
   if (d !== 'f32' && d !== 'bf16' && d !== 'f16') {
     checkTensor(kernel, 'w', w, [1], 'f32'); // throws the dtype mismatch
   }
   return d as WeightDtype;
-}
-
-function grid(rows: number, cols: number, cfg: MatmulConfig): [number, number, number] {
-  const b = kBlock[cfg.kind];
-  // The subgroup shader runs x along rows (a workgroup shares its columns), the others along columns.
-  if (cfg.kind === 'subgroup') {
-    return [Math.ceil(rows / (b.rows * cfg.WG_X)), Math.ceil(cols / b.cols), 1];
-  }
-  return [Math.ceil(cols / (b.cols * cfg.WG_X)), Math.ceil(rows / (b.rows * cfg.WG_Y)), 1];
 }
 
 /** Params of matmul_nt_forward.wgsl / matmul_nn_forward.wgsl: C (rows, cols) over `red`. */
@@ -396,93 +303,4 @@ export async function matmulBackwardWeight(
     workgroups: grid(n, k, cfg),
     flops: 2 * m * n * k,
   });
-}
-
-// Candidates per class (each one is a pipeline compile, so keep the lists short).
-// The vec4 shader won every LLM shape measured on SwiftShader (README); the scalar ones stay in the
-// running for adapters where it does not (and for the weight gradient, which has no vec4 form).
-// Three per task keeps the whole tuning (compiles included) to seconds.
-// dY·W: the vec4 shader at 16×4 ran at half the scalar one's rate on SwiftShader, at 1×64 (a
-// subgroup's lanes share columns, so their B loads coincide) at 1.3× it.
-const kWideCandidates = ['sg64', 'v1x64', 'v16x4', 'wg8x8'];
-const kForwardWideCandidates = ['v16x4', 'sg64', 'v16x8', 'wg8x8'];
-const kNarrowCandidates = ['v1x64', 'v2x32', 'wg1x64', 'sg64'];
-const kScalarWideCandidates = ['wg8x8', 'wg16x4', 'wg4x16'];
-const kScalarNarrowCandidates = ['wg1x64', 'wg2x32', 'wg4x16'];
-
-type Kernel = 'matmul_forward' | 'matmul_backward_input' | 'matmul_backward_weight';
-
-/** A representative shape (m, n, k in layer letters) per kernel and shape class. */
-const kTuneShapes: { kernel: Kernel; shapeClass: string; m: number; n: number; k: number }[] = [
-  // 'large' at 512 rows: at 128 rows a candidate takes ~20 ms on SwiftShader and the vec4 shader's
-  // lead (~20%) was within a busy machine's noise (the tuner kept the scalar one on some runs); at
-  // 512 rows it leads by 30-45%, as on layer-sized products.
-  { kernel: 'matmul_forward', shapeClass: 'large', m: 512, n: 384, k: 384 },
-  { kernel: 'matmul_forward', shapeClass: 'narrow', m: 512, n: 16, k: 384 },
-  { kernel: 'matmul_forward', shapeClass: 'shallow', m: 512, n: 384, k: 16 },
-  { kernel: 'matmul_backward_input', shapeClass: 'large', m: 512, n: 384, k: 384 },
-  // 16 output columns: LoRA's g = dY·B when its backward runs as two matmuls.
-  { kernel: 'matmul_backward_input', shapeClass: 'narrow', m: 512, n: 384, k: 16 },
-  { kernel: 'matmul_backward_weight', shapeClass: 'large', m: 128, n: 384, k: 384 },
-  { kernel: 'matmul_backward_weight', shapeClass: 'narrow', m: 512, n: 384, k: 16 },
-];
-
-/**
- * Autotune tasks for the matmul kernels: pass them to `ctx.tuning.tune(timer, tasks, opts)`.
- * Each candidate is one configuration (shader and workgroup shape), timed on a small
- * representative shape of its class.
- */
-export function matmulTuneTasks(ctx: GpuContext): TuneTask[] {
-  // Off CPU adapters the workgroup-memory tiled shader joins the wide products' candidates.
-  const tiled = cpuAdapter(ctx) ? [] : ['t16x16'];
-  return kTuneShapes.map(({ kernel, shapeClass, m, n, k }) => ({
-    kernel,
-    shapeClass,
-    candidates:
-      kernel === 'matmul_backward_weight'
-        ? shapeClass === 'narrow'
-          ? kScalarNarrowCandidates
-          : kScalarWideCandidates
-        : shapeClass === 'narrow'
-          ? kNarrowCandidates
-          : kernel === 'matmul_forward'
-            ? [...kForwardWideCandidates, ...tiled]
-            : [...kWideCandidates, ...tiled],
-    // The default for the tuning shape's output width (`k` columns for the backward forms); every
-    // tuning shape's sizes are multiples of 4, so the vec4 shader can run it.
-    preferred: defaultConfig(
-      kernel === 'matmul_forward' ? n : k,
-      kernel !== 'matmul_backward_weight',
-      kernel !== 'matmul_backward_weight' && subgroupMatmulOk(ctx),
-    ),
-    async build(candidate: string) {
-      if (kMatmulConfigs[candidate]?.kind === 'subgroup' && !subgroupMatmulOk(ctx)) {
-        throw new Error(`${candidate}: this adapter has no usable subgroups`);
-      }
-      const a = ctx.tensor(4 * m * Math.max(n, k), 'scratch', 'tune.a');
-      const b = ctx.tensor(4 * n * k, 'scratch', 'tune.b');
-      const c = ctx.tensor(4 * m * Math.max(n, k), 'scratch', 'tune.c');
-      const free = () => [a, b, c].forEach((t) => ctx.release(t));
-      const common = { m, n, k, label: `tune.${kernel}`, config: candidate };
-      let op: GpuOp;
-      try {
-        op =
-          kernel === 'matmul_forward'
-            ? await matmulForward(ctx, { x: a, w: b, y: c, ...common })
-            : kernel === 'matmul_backward_input'
-              ? await matmulBackwardInput(ctx, { dy: a, w: b, dx: c, ...common })
-              : await matmulBackwardWeight(ctx, { dy: a, x: c, dw: b, ...common });
-      } catch (e) {
-        free();
-        throw e;
-      }
-      return {
-        record: (pass: GPUComputePassEncoder) => op.record(pass),
-        dispose: () => {
-          op.destroy();
-          free();
-        },
-      };
-    },
-  }));
 }

@@ -8,7 +8,7 @@ import type { TuneOptions, TuneTask } from '../gpu/autotune.ts';
 import { adapterKey } from '../gpu/device.ts';
 import { GpuTimer } from '../gpu/timing.ts';
 import { loraTuneTasks } from './lora.ts';
-import { matmulTuneTasks } from './matmul.ts';
+import { matmulTuneTasks } from './matmul_tune.ts';
 
 export function kernelTuneTasks(ctx: GpuContext): TuneTask[] {
   return [...matmulTuneTasks(ctx), ...loraTuneTasks(ctx)];

@@ -1,7 +1,10 @@
 // The same WGSL in the browser: a Vite dev server serves test/e2e/kernels-page, which runs the
 // matmul and LoRA kernels through src/kernels in headless Chromium (WebGPU on SwiftShader here) and
 // compares them with the float64 CPU references (tolerance as in test/kernels: rtol 1e-3,
-// atol 2e-6·√(reduction length)).
+// atol 2e-6·√(reduction length)); it also compiles every shaders/*.wgsl in Chromium, the generated
+// ones included.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, startServer, type TestServer } from '../helpers/browser.ts';
@@ -19,7 +22,7 @@ describe('kernels in headless Chromium', () => {
     await server?.close();
   });
 
-  it('matmul and LoRA match the CPU reference', async () => {
+  it('matmul and LoRA match the CPU reference; every shader compiles', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -34,6 +37,14 @@ describe('kernels in headless Chromium', () => {
     for (const c of res.cases) {
       expect(c.worst, `${c.name}: worst error / bound`).toBeLessThanOrEqual(1);
     }
+    // Every shader file compiles (the subgroup ones only where the adapter has subgroups).
+    const dir = join(import.meta.dirname, '..', '..', 'shaders');
+    const wgsl = readdirSync(dir).filter((f) => f.endsWith('.wgsl'));
+    const sg = wgsl.filter((f) => /^enable subgroups;/m.test(readFileSync(join(dir, f), 'utf8')));
+    expect(res.compiled.length).toBeGreaterThanOrEqual(wgsl.length - sg.length);
+    const failed = res.compiled.filter((c) => c.errors.length > 0);
+    expect(failed.map((c) => `${c.file}: ${c.errors.join('; ')}`)).toEqual([]);
+    console.log(`[kernels-browser] ${res.compiled.length} of ${wgsl.length} shader files compiled`);
     await page.close();
   }, 180_000);
 });

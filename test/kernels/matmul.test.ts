@@ -19,9 +19,9 @@ import {
   matmulBackwardWeight,
   matmulForward,
   kMatmulConfigs,
-  matmulTuneTasks,
   subgroupMatmulOk,
 } from '../../src/kernels/matmul.ts';
+import { matmulTuneTasks } from '../../src/kernels/matmul_tune.ts';
 import { cpuAdapter } from '../../src/kernels/launch.ts';
 import { allclose, type Tolerance } from '../helpers/allclose.ts';
 import { testDevice } from '../helpers/device.ts';

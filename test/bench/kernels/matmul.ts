@@ -26,11 +26,8 @@ import { acquireDevice } from '../../../src/gpu/device.ts';
 import { GpuContext, type Tensor } from '../../../src/gpu/context.ts';
 import { makeOp, type GpuOp } from '../../../src/gpu/op.ts';
 import { GpuTimer } from '../../../src/gpu/timing.ts';
-import {
-  matmulBackwardInput,
-  matmulForward,
-  matmulTuneTasks,
-} from '../../../src/kernels/matmul.ts';
+import { matmulBackwardInput, matmulForward } from '../../../src/kernels/matmul.ts';
+import { matmulTuneTasks } from '../../../src/kernels/matmul_tune.ts';
 import { loraForward, loraShapeClass, loraTuneTasks } from '../../../src/kernels/lora.ts';
 import naiveCode from './matmul_naive.wgsl?raw';
 import aluCode from '../../../shaders/alu_probe_forward.wgsl?raw';

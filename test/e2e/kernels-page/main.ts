@@ -1,6 +1,7 @@
 // Kernel check page for test/e2e/kernels-browser.test.ts: runs the matmul and LoRA kernels through
 // the same src/kernels launchers (and the same shaders/ files) as Node, on the browser's WebGPU,
-// compares against the float64 CPU references, and publishes the results on `window.__kernels`.
+// compares against the float64 CPU references, compiles every shaders/*.wgsl (the generated ones
+// included) with the browser's WGSL compiler, and publishes the results on `window.__kernels`.
 import { acquireDevice } from '../../../src/gpu/device.ts';
 import { GpuContext, type Tensor } from '../../../src/gpu/context.ts';
 import { runOps, type GpuOp } from '../../../src/gpu/op.ts';
@@ -26,10 +27,41 @@ export interface CaseResult {
   worst: number;
 }
 
+/** A shader file and its compile errors in this browser (empty: it compiles). */
+export interface CompileResult {
+  file: string;
+  errors: string[];
+}
+
 export interface PageResult {
   adapter: string;
   cases: CaseResult[];
+  /** Every shaders/*.wgsl the adapter can run (subgroup shaders only where it has subgroups). */
+  compiled: CompileResult[];
   error?: string;
+}
+
+const kShaders = import.meta.glob('../../../shaders/*.wgsl', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
+
+/** Compiles each shader file on `device` and collects its error messages. */
+async function compileAll(device: GPUDevice): Promise<CompileResult[]> {
+  const subgroups = device.features.has('subgroups' as GPUFeatureName);
+  const out: CompileResult[] = [];
+  for (const [path, code] of Object.entries(kShaders)) {
+    if (!subgroups && /^enable subgroups;/m.test(code)) continue;
+    const file = path.split('/').pop()!;
+    const module = device.createShaderModule({ label: file, code });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages
+      .filter((m) => m.type === 'error')
+      .map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
+    out.push({ file, errors });
+  }
+  return out;
 }
 
 declare global {
@@ -156,9 +188,10 @@ async function run(): Promise<PageResult> {
     fwd.destroy();
     bwd.destroy();
   }
+  const compiled = await compileAll(device);
   const adapter = [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ');
   device.destroy();
-  return { adapter, cases };
+  return { adapter, cases, compiled };
 }
 
 const log = document.getElementById('log')!;
@@ -171,6 +204,7 @@ run()
     window.__kernels = {
       adapter: '',
       cases: [],
+      compiled: [],
       error: e instanceof Error ? (e.stack ?? e.message) : String(e),
     };
     log.textContent = String(e);
