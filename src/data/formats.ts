@@ -23,6 +23,30 @@ const kShareGptFrom: Record<string, Role> = {
   system: 'system',
 };
 
+/**
+ * Role values that other chat datasets use, lower-cased, for rows read by recognition or by a
+ * column mapping (mapping.ts). The strict JSON Lines formats above keep their own role sets.
+ * Roles outside these (`tool`, `function`, ...) stay errors that name the role.
+ */
+export const kRoleAliases: Readonly<Record<string, Role>> = {
+  system: 'system',
+  user: 'user',
+  human: 'user',
+  prompter: 'user',
+  assistant: 'assistant',
+  gpt: 'assistant',
+  bot: 'assistant',
+  model: 'assistant',
+  ai: 'assistant',
+  chatgpt: 'assistant',
+};
+
+/** A role value of another dataset as ours (case-insensitive), or undefined. */
+export function roleAlias(value: string): Role | undefined {
+  const key = value.trim().toLowerCase();
+  return Object.hasOwn(kRoleAliases, key) ? kRoleAliases[key] : undefined;
+}
+
 function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
@@ -37,7 +61,7 @@ export function jsonType(v: unknown): string {
   return typeof v;
 }
 
-function isObject(v: unknown): v is JsonObject {
+export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -6,7 +6,8 @@
 //   content; when deleting the markers gives back the real text exactly, the markers say where
 //   each content is. Otherwise (a template that trims, splits or drops content), fall back to two
 //   renders per message with only that content perturbed: the longest common prefix with the real
-//   text ends where the rendered content ends, the longest common suffix starts where it starts.
+//   text ends where the rendered content ends, the longest common suffix starts where it starts
+//   (where the probe's marker lands unambiguously, its position says it exactly: see spanByDiff).
 // - assistant turns: training starts where the assistant header ends, found as the common prefix
 //   of the real text and the rendering of the earlier messages with `add_generation_prompt`, and
 //   ends after the first added token (end of turn: `<|eot_id|>`, `<|im_end|>`, `</s>`...) that
@@ -101,7 +102,31 @@ function spansByMarkers(
   return spans;
 }
 
-/** Slow path for one message: perturb only its content and diff against the real text. */
+/**
+ * Where the probe marker landed, when it did so unambiguously: rendered once, with the rest of
+ * the probe equal to the real text on the side that the message's content does not touch.
+ * `side` 'before': the text up to the marker is a prefix of the real text, and the marker's
+ * position is where the content starts there. 'after': the text after the marker is a suffix of
+ * the real text, and the content ends where that suffix begins.
+ */
+function markerPosition(probe: string, text: string, side: 'before' | 'after'): number | null {
+  const marker = String.fromCharCode(kMarkerBase);
+  const k = probe.indexOf(marker);
+  if (k === -1 || probe.indexOf(marker, k + 1) !== -1) return null;
+  if (side === 'before') return text.startsWith(probe.slice(0, k)) ? k : null;
+  const tail = probe.slice(k + 1);
+  return text.endsWith(tail) ? text.length - tail.length : null;
+}
+
+/**
+ * Slow path for one message: perturb only its content and compare with the real text.
+ *
+ * The marker is located itself rather than inferred from a common prefix or suffix: a template
+ * that strips the content (`| trim`, `.lstrip("\n")`) keeps the whitespace that the marker
+ * shields, and when the text around the content ends (or starts) with those same characters, as
+ * a header ending in "\n\n" does, a common-suffix diff would run back into the header and claim
+ * it as content. Diffs remain the fallback for templates that drop or rewrite the marker.
+ */
 function spanByDiff(
   template: ChatTemplate,
   messages: readonly Message[],
@@ -111,9 +136,12 @@ function spanByDiff(
   const marker = String.fromCharCode(kMarkerBase);
   const after = template.render(withContent(messages, j, messages[j].content + marker));
   if (after === text) return null;
-  const end = commonPrefix(text, after);
+  const end = markerPosition(after, text, 'after') ?? commonPrefix(text, after);
   const before = template.render(withContent(messages, j, marker + messages[j].content));
-  const start = before === text ? end : text.length - commonSuffix(text, before);
+  const start =
+    before === text
+      ? end
+      : (markerPosition(before, text, 'before') ?? text.length - commonSuffix(text, before));
   return start <= end ? { start, end } : { start: end, end };
 }
 
