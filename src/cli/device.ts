@@ -1,35 +1,34 @@
 // The Node host's GPU: Dawn through the npm `webgpu` package, on SwiftShader when the machine has
 // no GPU (Debian's chromium ships the ICD). After the first dispatch the main thread's priority is
 // lowered: Dawn spins it while waiting for the GPU, and on a 2-core machine that steals a core
-// from SwiftShader (DESIGN.md: 1.5-2× in Node). Kernel autotuning runs once per adapter (a few
-// seconds, progress on stderr) and is cached in a JSON file: $SFT_STUDIO_CACHE/autotune.json, else
-// ~/.cache/sft-studio/autotune.json.
+// from SwiftShader (DESIGN.md: 1.5-2× in Node). The engine is opened on that device; kernel
+// autotuning runs once per adapter (a few seconds, progress on stderr) and is cached in a JSON
+// file: $SFT_STUDIO_CACHE/autotune.json, else ~/.cache/sft-studio/autotune.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Autotuner, type TuneStore } from '../gpu/autotune.ts';
-import { GpuContext } from '../gpu/context.ts';
+import { Engine, type DeviceInfo, type TuneStore } from '../engine/index.ts';
 import { acquireDevice } from '../gpu/device.ts';
-import { kernelTuneKey, kernelsTuned, tuneKernels } from '../kernels/tune.ts';
 
 const kSwiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 // The `create()` handle must stay referenced for as long as the device is used.
 let gpuHandle: GPU | null = null;
-let cached: Promise<GpuContext> | null = null;
+let cached: Promise<Engine> | null = null;
 
-export function nodeContext(): Promise<GpuContext> {
+/** The engine on this machine's GPU, opened and tuned once per process. */
+export function nodeEngine(): Promise<Engine> {
   cached ??= open();
   return cached;
 }
 
-async function open(): Promise<GpuContext> {
+async function open(): Promise<Engine> {
   if (existsSync(kSwiftShaderIcd)) process.env.VK_ICD_FILENAMES ??= kSwiftShaderIcd;
   const webgpu = await import('webgpu');
   Object.assign(globalThis, webgpu.globals);
   gpuHandle = webgpu.create([]);
-  const { device, info } = await acquireDevice(gpuHandle);
-  const ctx = new GpuContext(device, info);
+  const acquired = await acquireDevice(gpuHandle);
+  const { device } = acquired;
   // One trivial dispatch-free submit, then drop the main thread's priority.
   const enc = device.createCommandEncoder();
   const scratch = device.createBuffer({ size: 16, usage: GPUBufferUsage.COPY_DST });
@@ -42,19 +41,16 @@ async function open(): Promise<GpuContext> {
   } catch {
     // Not permitted here: run at normal priority.
   }
-  ctx.tuning = new Autotuner(kernelTuneKey(ctx), fileTuneStore(tuneFile()));
-  await ctx.tuning.load();
-  if (!kernelsTuned(ctx)) {
+  const engine = await Engine.open(acquired, { tuneStore: fileTuneStore(tuneFile()) });
+  if (!engine.tuned()) {
     const t0 = performance.now();
-    await tuneKernels(ctx, {
-      onProgress: (p) => {
-        process.stderr.write(`\rtuning kernels for this adapter (once): ${p.done}/${p.total}`);
-      },
+    await engine.tune((p) => {
+      process.stderr.write(`\rtuning kernels for this adapter (once): ${p.done}/${p.total}`);
     });
     const s = ((performance.now() - t0) / 1000).toFixed(1);
     process.stderr.write(`\rtuned kernels for this adapter in ${s} s, saved to ${tuneFile()}\n`);
   }
-  return ctx;
+  return engine;
 }
 
 function tuneFile(): string {
@@ -84,7 +80,6 @@ function fileTuneStore(path: string): TuneStore {
   };
 }
 
-export function describeAdapter(ctx: GpuContext): string {
-  const i = ctx.info;
-  return [i.vendor, i.architecture, i.description].filter(Boolean).join(' / ') || 'unknown adapter';
+export function describeAdapter(info: DeviceInfo): string {
+  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
 }

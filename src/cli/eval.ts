@@ -1,11 +1,12 @@
-// `sft-studio eval --model DIR [--adapter ODIR] --data FILE [--max-length L] --json`
+// `sft-studio eval --model DIR [--adapter ODIR] --data FILE [--template NAME] [--max-length L] --json`
 // Next-token cross-entropy summed over every trained label token of the dataset (no packing),
-// divided by their count. With --json prints exactly {"loss": L, "tokens": T}.
-import { loadDeviceModel } from '../model/layers/load.ts';
-import { evaluateExamples } from '../train/evaluate.ts';
+// divided by their count. The data is tokenized exactly as `preview` shows it. With --json prints
+// exactly {"loss": L, "tokens": T}.
+import { kDefaultSettings } from '../engine/index.ts';
+import { kDataFlags, kDataHelp } from './data-source.ts';
 import { parseFlags, usage, type FlagSpec } from './args.ts';
-import { nodeContext } from './device.ts';
-import { loadDataset, openModel, openTokenizer, readAdapterDir } from './train-io.ts';
+import { nodeEngine } from './device.ts';
+import { loadDataset, openModel, readAdapterDir, templateFor } from './train-io.ts';
 
 const kSpec = {
   model: {
@@ -15,8 +16,18 @@ const kSpec = {
     help: 'base model folder or Hub id',
   },
   adapter: { type: 'string', metavar: 'ODIR', help: 'PEFT LoRA adapter folder (default: none)' },
-  data: { type: 'string', required: true, metavar: 'FILE', help: 'JSONL dataset' },
-  'max-length': { type: 'int', metavar: 'L', help: 'truncate examples to L tokens (default 2048)' },
+  data: { type: 'string', required: true, metavar: 'SOURCE', help: kDataHelp },
+  ...kDataFlags,
+  template: {
+    type: 'string',
+    metavar: 'NAME',
+    help: "chat template: 'tokenizer' (default), chatml, llama3, mistral, or Jinja source",
+  },
+  'max-length': {
+    type: 'int',
+    metavar: 'L',
+    help: `truncate examples to L tokens (default ${kDefaultSettings.maxLength})`,
+  },
   json: { type: 'boolean', help: 'print {"loss": L, "tokens": T} only' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpec;
@@ -30,13 +41,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { flags: f } = parseFlags('eval', kSpec, argv);
   const src = openModel(f.model!);
-  const tok = await openTokenizer(src);
-  const maxLength = f['max-length'] ?? 2048;
-  const data = await loadDataset(f.data!, tok, maxLength, f.json);
-  const ctx = await nodeContext();
-  const model = await loadDeviceModel(ctx, src);
+  const engine = await nodeEngine();
+  const model = await engine.loadModel(src);
+  const maxLength = f['max-length'] ?? kDefaultSettings.maxLength;
+  const tok = model.tok.tokenizer;
+  const data = await loadDataset(f, 'eval', tok, templateFor(tok, f.template), maxLength, f.json);
   const adapter = f.adapter ? await readAdapterDir(f.adapter, model.config) : null;
-  const r = await evaluateExamples(ctx, { model, adapter, examples: data.examples, maxLength });
+  const r = await engine.evaluate(model, { adapter, examples: data.examples, maxLength });
   if (f.json) console.log(JSON.stringify({ loss: r.loss, tokens: r.tokens }));
   else {
     console.log(

@@ -1,12 +1,14 @@
 // `sft-studio generate --model DIR [--adapter ODIR] --prompt TEXT [--max-new-tokens N]
-//  [--temperature T]`: the prompt as one user turn through the chat template's generation prompt
-// (or as raw text when the tokenizer has no template), the reply streamed to stdout.
-import { loadDeviceModel } from '../model/layers/load.ts';
-import { resolveTemplate } from '../data/index.ts';
-import { createGenerator } from '../train/generate.ts';
+//  [--temperature T] [--top-p P] [--seed S] [--template NAME] [--raw]`: the prompt as one user turn
+// through the chat template's generation prompt (or as raw text), the reply streamed to stdout,
+// stopping at EOS or an end-of-turn token (the engine's one list), with the studio's sampling
+// defaults.
+import { kDefaultSampling, promptIds } from '../engine/index.ts';
 import { parseFlags, usage, type FlagSpec } from './args.ts';
-import { nodeContext } from './device.ts';
-import { openModel, openTokenizer, readAdapterDir, stopTokens } from './train-io.ts';
+import { nodeEngine } from './device.ts';
+import { openModel, readAdapterDir, templateFor } from './train-io.ts';
+
+const s0 = kDefaultSampling;
 
 const kSpec = {
   model: {
@@ -17,10 +19,19 @@ const kSpec = {
   },
   adapter: { type: 'string', metavar: 'ODIR', help: 'PEFT LoRA adapter folder (default: none)' },
   prompt: { type: 'string', required: true, metavar: 'TEXT', help: 'the user message' },
-  'max-new-tokens': { type: 'int', metavar: 'N', help: 'at most N new tokens (default 128)' },
+  'max-new-tokens': {
+    type: 'int',
+    metavar: 'N',
+    help: `at most N new tokens (default ${s0.maxNewTokens})`,
+  },
   temperature: { type: 'number', metavar: 'T', help: '0 = greedy (default), else sampling' },
-  'top-p': { type: 'number', metavar: 'P', help: 'nucleus sampling mass (default 1)' },
-  seed: { type: 'int', metavar: 'S', help: 'sampling seed (default 0)' },
+  'top-p': { type: 'number', metavar: 'P', help: `nucleus sampling mass (default ${s0.topP})` },
+  seed: { type: 'int', metavar: 'S', help: `sampling seed (default ${s0.seed})` },
+  template: {
+    type: 'string',
+    metavar: 'NAME',
+    help: "chat template: 'tokenizer' (default), chatml, llama3, mistral, or Jinja source",
+  },
   raw: { type: 'boolean', help: 'feed the prompt as raw text, without the chat template' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpec;
@@ -32,47 +43,36 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { flags: f } = parseFlags('generate', kSpec, argv);
   const src = openModel(f.model!);
-  const tok = await openTokenizer(src);
-  let text = f.prompt!;
+  const engine = await nodeEngine();
+  const model = await engine.loadModel(src);
+  const tok = model.tok.tokenizer;
+  let template = null;
   if (!f.raw) {
     try {
-      const template = resolveTemplate(tok, {});
-      text = template.render([{ role: 'user', content: text }], { addGenerationPrompt: true });
-    } catch {
-      // No usable template: raw text.
+      template = templateFor(tok, f.template);
+    } catch (e) {
+      // No usable template (a base model without one): raw text, and say so.
+      if (f.template !== undefined) throw e;
+      process.stderr.write(`no chat template (${(e as Error).message}): the prompt is raw text\n`);
     }
   }
-  const ids = tok.encode(text);
-  if (tok.addsBos && tok.bosId !== null && ids[0] !== tok.bosId) ids.unshift(tok.bosId);
-  const ctx = await nodeContext();
-  const model = await loadDeviceModel(ctx, src);
   const adapter = f.adapter ? await readAdapterDir(f.adapter, model.config) : null;
-  const maxNew = f['max-new-tokens'] ?? 128;
-  const gen = await createGenerator(ctx, {
-    model,
-    adapter,
-    maxContext: ids.length + maxNew + 1,
-  });
-  const out: number[] = [];
   let printed = '';
-  const stops = new Set(stopTokens(tok));
-  const r = await gen.generate(ids, {
-    maxNewTokens: maxNew,
-    temperature: f.temperature ?? 0,
-    topP: f['top-p'] ?? 1,
-    seed: f.seed ?? 0,
-    stopTokenIds: [...stops],
-    onToken: (id) => {
-      if (stops.has(id)) return;
-      out.push(id);
-      const s = tok.decode(out, { skipSpecialTokens: true });
-      process.stdout.write(s.slice(printed.length));
-      printed = s;
+  const r = await engine.generate(model, adapter, {
+    prompt: promptIds(tok, template, f.prompt!),
+    sampling: {
+      maxNewTokens: f['max-new-tokens'] ?? s0.maxNewTokens,
+      temperature: f.temperature ?? s0.temperature,
+      topP: f['top-p'] ?? s0.topP,
+      seed: f.seed ?? s0.seed,
+    },
+    onText: (text) => {
+      process.stdout.write(text.slice(printed.length));
+      printed = text;
     },
   });
   process.stdout.write('\n');
   process.stderr.write(`[${r.tokens.length} tokens, ${r.finish}]\n`);
-  gen.destroy();
   model.destroy();
   return 0;
 }

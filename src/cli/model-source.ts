@@ -19,7 +19,7 @@ import {
   type DownloadProgress,
   type ModelCache,
   type ModelSource,
-} from '../model/source.ts';
+} from '../engine/index.ts';
 
 /** A model folder on disk. */
 export function folderSource(dir: string): ModelSource {

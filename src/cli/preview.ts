@@ -1,4 +1,5 @@
-// `sft-studio preview --model DIR|HUB_ID --data FILE [--template NAME] [--max-length N] [--json]`
+// `sft-studio preview --model DIR|HUB_ID --data SOURCE [--subset S] [--split S] [--limit N]
+//  [--columns SPEC] [--template NAME] [--max-length N] [--json]`
 //
 // Shows exactly what the model will be trained on. Without --json: each example rendered by its
 // chat template with the trained parts marked (green on a terminal, [[...]] otherwise), bad lines
@@ -6,24 +7,22 @@
 // that will train, on stdout: {"line": n, "input_ids": [...], "labels": [...]}; one object per bad
 // line (or excluded example) on stderr: {"line": n, "error": "..."}. Exit status 0 when at least
 // one example is valid, 1 otherwise, 2 on a usage error.
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import {
   buildReport,
-  createJsonlParser,
   isTokenizeFailure,
   kIgnoreIndex,
-  loadTokenizer,
-  resolveTemplate,
   tokenizeAll,
-  tokenizerFromFiles,
   type ChatTemplate,
   type DatasetReport,
-  type ParseResult,
   type TokenizedExample,
   type Tokenizer,
-} from '../data';
-import { parseFlags, usage, UsageError, type FlagSpec } from './args';
+} from '../data/index.ts';
+import { kDefaultSettings, openTokenizer } from '../engine/index.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from './args.ts';
+import { resolveModelSource } from './model-source.ts';
+import { kDataFlags, kDataHelp, readDataSource } from './data-source.ts';
+import { templateFor } from './train-io.ts';
 
 const kSpec = {
   model: {
@@ -32,45 +31,34 @@ const kSpec = {
     metavar: 'DIR|HUB_ID',
     help: 'folder with tokenizer.json + tokenizer_config.json, or a Hub id (HF_ENDPOINT sets the endpoint)',
   },
-  data: { type: 'string', required: true, metavar: 'FILE', help: 'JSONL dataset' },
+  data: { type: 'string', required: true, metavar: 'SOURCE', help: kDataHelp },
+  ...kDataFlags,
   template: {
     type: 'string',
     metavar: 'NAME',
     help: "chat template: 'tokenizer', chatml, llama3, mistral, a named template, or Jinja source",
   },
-  'max-length': { type: 'int', metavar: 'N', help: 'truncate examples to N tokens (default 2048)' },
+  'max-length': {
+    type: 'int',
+    metavar: 'N',
+    help: `truncate examples to N tokens (default ${kDefaultSettings.maxLength})`,
+  },
   json: { type: 'boolean', help: 'machine-readable output: JSON lines on stdout and stderr' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpec;
 
-export const kDefaultMaxLength = 2048;
-
-/** A local tokenizer folder, or a Hub id. */
-async function openTokenizer(model: string): Promise<Tokenizer> {
+/** The model's own tokenizer, from a local folder or a Hub id (only the tokenizer files are read). */
+async function openModelTokenizer(model: string): Promise<Tokenizer> {
   if (existsSync(model) && statSync(model).isDirectory()) {
-    const read = (file: string) => {
-      const path = join(model, file);
-      if (!existsSync(path)) throw new UsageError(`preview: ${model} has no ${file}`);
-      return readFileSync(path, 'utf8');
-    };
-    return tokenizerFromFiles(read('tokenizer.json'), read('tokenizer_config.json'), model);
-  }
-  if (model.startsWith('.') || model.startsWith('/') || existsSync(model)) {
+    for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
+      if (!existsSync(`${model}/${file}`)) throw new UsageError(`preview: ${model} has no ${file}`);
+    }
+  } else if (model.startsWith('.') || model.startsWith('/') || existsSync(model)) {
     throw new UsageError(
       `preview: --model ${model} is not a folder (expected a folder or a Hub id)`,
     );
   }
-  const endpoint = process.env.HF_ENDPOINT;
-  return loadTokenizer(
-    endpoint ? { kind: 'hub', id: model, endpoint } : { kind: 'hub', id: model },
-  );
-}
-
-async function readDataset(file: string): Promise<ParseResult> {
-  const parser = createJsonlParser();
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  for await (const chunk of stream) parser.push(chunk as string);
-  return parser.end();
+  return (await openTokenizer(resolveModelSource(model))).tokenizer;
 }
 
 interface Style {
@@ -165,18 +153,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { flags, positionals } = parseFlags('preview', kSpec, argv);
   if (positionals.length) throw new UsageError(`preview: unexpected argument "${positionals[0]}"`);
-  const maxLength = flags['max-length'] ?? kDefaultMaxLength;
+  const maxLength = flags['max-length'] ?? kDefaultSettings.maxLength;
   if (maxLength < 1)
     throw new UsageError(`preview: --max-length must be at least 1, got ${maxLength}`);
   const model = flags.model as string;
-  const dataFile = flags.data as string;
-
-  if (!existsSync(dataFile) || !statSync(dataFile).isFile()) {
-    throw new UsageError(`preview: --data ${dataFile}: no such file`);
-  }
-  const tok = await openTokenizer(model);
-  const template = resolveTemplate(tok, flags.template ? { override: flags.template } : {});
-  const parse = await readDataset(dataFile);
+  const tok = await openModelTokenizer(model);
+  const template = templateFor(tok, flags.template);
+  const parse = await readDataSource(flags, 'preview', flags.json);
   const outcomes = tokenizeAll(tok, template, parse.examples, { maxLength });
 
   let valid = 0;

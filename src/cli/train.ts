@@ -1,25 +1,35 @@
-// `sft-studio train --model DIR|HUB_ID --data FILE --out ODIR [--steps N | --epochs E] [--lr F]
-//  [--rank R] [--alpha A] [--dropout P] [--targets all-linear|LIST] [--batch-size B]
-//  [--grad-accum G] [--max-length L] [--packing | --no-packing] [--warmup-ratio W]
-//  [--scheduler NAME] [--weight-decay D] [--eval-split F] [--seed S] [--resume]
-//  [--gradient-checkpointing | --no-gradient-checkpointing]` (default: checkpoint per layer only
-//  when keeping every layer's activations would cost more than 1 GiB)
+// `sft-studio train --model DIR|HUB_ID --data FILE --out ODIR [--template NAME] [--steps N |
+//  --epochs E] [--lr F] [--rank R] [--alpha A] [--dropout P] [--targets all-linear|LIST] [--rslora]
+//  [--batch-size B] [--grad-accum G] [--max-length L] [--packing | --no-packing]
+//  [--warmup-ratio W] [--scheduler NAME] [--weight-decay D] [--eval-split F] [--eval-steps N]
+//  [--save-steps N] [--seed S] [--resume] [--gradient-checkpointing | --no-gradient-checkpointing]`
 //
-// Writes ODIR/adapter_model.safetensors + adapter_config.json (PEFT), ODIR/metrics.jsonl (one
-// JSON object per optimizer step: step, loss, lr, grad_norm, tokens, elapsed_s, and eval_loss when
-// evaluated) and ODIR/checkpoint.safetensors (LoRA + AdamW state + step: `--resume` continues from
-// it; Ctrl-C stops after the current step and saves it). A progress line runs on stderr.
-import { appendFileSync, existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+// Every optional flag defaults to the studio's Train form (src/engine/settings.ts, one table), so
+// `sft-studio train` with no optional flag trains exactly what the studio's Start trains. The data
+// is tokenized exactly as `preview` shows it. Writes into ODIR: adapter_model.safetensors +
+// adapter_config.json (PEFT), README.md (the model card), metrics.jsonl (one JSON object per
+// optimizer step, in order, each once: step, loss, lr, grad_norm, tokens, elapsed_s, and eval_loss
+// when evaluated) and checkpoint-<step>.safetensors (LoRA + AdamW state, the two newest kept,
+// written atomically with a checksum: checkpoints.ts). `--resume` continues from the newest
+// complete one; Ctrl-C stops after the current step and saves one. A progress line runs on stderr.
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatPlan } from '../model/plan.ts';
-import { loadModelConfig } from '../model/weights.ts';
-import type { StepEvent, TrainEvent } from '../train/events.ts';
-import { kSchedulers, type SchedulerName } from '../train/schedule.ts';
-import { createTrainer } from '../train/trainer.ts';
+import {
+  kDefaultSettings,
+  kSchedulers,
+  withDefaults,
+  type SchedulerName,
+  type StepEvent,
+  type TrainEvent,
+  type TrainSettings,
+} from '../engine/index.ts';
+import { kDataFlags, kDataHelp } from './data-source.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from './args.ts';
-import { describeAdapter, nodeContext } from './device.ts';
-import { loadDataset, openModel, openTokenizer } from './train-io.ts';
+import { MetricsLog, newestValidCheckpoint, ResumeError, saveCheckpoint } from './checkpoints.ts';
+import { describeAdapter, nodeEngine } from './device.ts';
+import { loadDataset, openModel, templateFor } from './train-io.ts';
+
+const d = kDefaultSettings;
 
 const kSpec = {
   model: {
@@ -28,7 +38,13 @@ const kSpec = {
     metavar: 'DIR|HUB_ID',
     help: 'base model folder or Hub id',
   },
-  data: { type: 'string', required: true, metavar: 'FILE', help: 'JSONL dataset' },
+  data: { type: 'string', required: true, metavar: 'SOURCE', help: kDataHelp },
+  ...kDataFlags,
+  template: {
+    type: 'string',
+    metavar: 'NAME',
+    help: "chat template: 'tokenizer' (default), chatml, llama3, mistral, or Jinja source",
+  },
   out: {
     type: 'string',
     required: true,
@@ -36,27 +52,41 @@ const kSpec = {
     help: 'output folder (adapter, metrics)',
   },
   steps: { type: 'int', metavar: 'N', help: 'optimizer steps (instead of --epochs)' },
-  epochs: { type: 'number', metavar: 'E', help: 'epochs (default 1)' },
-  lr: { type: 'number', metavar: 'F', help: 'peak learning rate (default 2e-4)' },
-  rank: { type: 'int', metavar: 'R', help: 'LoRA rank (default 16)' },
-  alpha: { type: 'number', metavar: 'A', help: 'LoRA alpha (default 32)' },
-  dropout: { type: 'number', metavar: 'P', help: 'LoRA dropout (default 0.05)' },
+  epochs: { type: 'number', metavar: 'E', help: `epochs (default ${d.epochs})` },
+  lr: { type: 'number', metavar: 'F', help: `peak learning rate (default ${d.lr})` },
+  rank: { type: 'int', metavar: 'R', help: `LoRA rank (default ${d.r})` },
+  alpha: { type: 'number', metavar: 'A', help: `LoRA alpha (default ${d.alpha})` },
+  dropout: { type: 'number', metavar: 'P', help: `LoRA dropout (default ${d.dropout})` },
   targets: { type: 'string', metavar: 'all-linear|LIST', help: 'LoRA targets, e.g. q_proj,v_proj' },
-  'batch-size': { type: 'int', metavar: 'B', help: 'rows per micro-batch (default 1)' },
-  'grad-accum': { type: 'int', metavar: 'G', help: 'micro-batches per optimizer step (default 1)' },
-  'max-length': { type: 'int', metavar: 'L', help: 'tokens per row (default 2048)' },
+  'batch-size': { type: 'int', metavar: 'B', help: `rows per micro-batch (default ${d.microBatch})` },
+  'grad-accum': { type: 'int', metavar: 'G', help: `micro-batches per optimizer step (default ${d.effectiveBatch} / batch size)` },
+  'max-length': { type: 'int', metavar: 'L', help: `tokens per row (default ${d.maxLength})` },
   packing: { type: 'boolean', help: 'pack examples into rows (default)' },
   'no-packing': { type: 'boolean', help: 'one example per row, padded' },
   'warmup-ratio': {
     type: 'number',
     metavar: 'W',
-    help: 'warmup fraction of the steps (default 0.03)',
+    help: `warmup fraction of the steps (default ${d.warmupRatio})`,
   },
   scheduler: { type: 'string', metavar: 'NAME', help: `LR schedule: ${kSchedulers.join(', ')}` },
-  'weight-decay': { type: 'number', metavar: 'D', help: 'AdamW weight decay (default 0)' },
-  'eval-split': { type: 'number', metavar: 'F', help: 'fraction held out for eval (default 0)' },
-  seed: { type: 'int', metavar: 'S', help: 'random seed (default 42)' },
-  resume: { type: 'boolean', help: 'continue from ODIR/checkpoint.safetensors' },
+  'weight-decay': { type: 'number', metavar: 'D', help: `AdamW weight decay (default ${d.weightDecay})` },
+  'eval-split': { type: 'number', metavar: 'F', help: `fraction held out for eval (default ${d.evalSplit})` },
+  seed: { type: 'int', metavar: 'S', help: `random seed (default ${d.seed})` },
+  'eval-steps': {
+    type: 'int',
+    metavar: 'N',
+    help: 'evaluate every N steps with --eval-split (default: about ten times per run)',
+  },
+  'save-steps': {
+    type: 'int',
+    metavar: 'N',
+    help: `save a checkpoint every N steps (default ${d.checkpointEvery}; 0: only at the end or Ctrl-C)`,
+  },
+  rslora: { type: 'boolean', help: 'rank-stabilized LoRA: scale alpha / sqrt(r)' },
+  resume: {
+    type: 'boolean',
+    help: 'continue from the newest complete checkpoint in ODIR (checkpoint-<step>.safetensors)',
+  },
   'gradient-checkpointing': {
     type: 'boolean',
     help: 'recompute each layer in the backward (default: when keeping all costs > 1 GiB)',
@@ -87,56 +117,59 @@ export async function run(argv: string[]): Promise<number> {
   }
   const outDir = f.out!;
   await mkdir(outDir, { recursive: true });
-  const ckptPath = join(outDir, 'checkpoint.safetensors');
-  const metricsPath = join(outDir, 'metrics.jsonl');
+  const log = (s: string) => process.stderr.write(`${s}\n`);
   let resumeFrom: Uint8Array | undefined;
+  let resumeStep: number | null = null;
   if (f.resume) {
-    if (!existsSync(ckptPath))
-      throw new UsageError(`train: --resume but ${ckptPath} does not exist`);
-    resumeFrom = new Uint8Array(await readFile(ckptPath));
+    // The newest checkpoint that reads back whole; a damaged one (checksum) falls back to the one
+    // before it, and none usable is an error naming each file.
+    const found = await newestValidCheckpoint(outDir, (w) => log(`train: ${w}`)).catch((e: unknown) => {
+      throw e instanceof ResumeError ? new UsageError(`train: ${e.message}`) : e;
+    });
+    resumeFrom = found.bytes;
+    resumeStep = found.step;
+    log(`resuming from ${found.path} (step ${found.step})`);
   }
+  const metrics = new MetricsLog(join(outDir, 'metrics.jsonl'));
 
   const src = openModel(f.model!);
-  const config = await loadModelConfig(src);
-  const tok = await openTokenizer(src);
-  const maxLength = f['max-length'] ?? 2048;
-  const data = await loadDataset(f.data!, tok, maxLength);
+  const engine = await nodeEngine();
+  const model = await engine.loadModel(src);
+  const settings = settingsFromFlags(f);
+  const template = templateFor(model.tok.tokenizer, f.template);
+  const data = await loadDataset(f, 'train', model.tok.tokenizer, template, settings.maxLength);
   if (data.examples.length === 0) {
     console.error(`train: no usable example in ${f.data}`);
+    model.destroy();
     return 1;
   }
-  const ctx = await nodeContext();
-  const log = (s: string) => process.stderr.write(`${s}\n`);
-  log(`model ${src.name} (${config.architecture}, ${config.layers} layers, vocab ${config.vocab})`);
+  const i = model.info;
+  log(`model ${i.name} (${i.architecture}, ${i.layers} layers, vocab ${i.vocab})`);
   log(`data ${f.data}: ${data.examples.length} examples (template ${data.template.name})`);
-  log(`device ${describeAdapter(ctx)}`);
+  log(`device ${describeAdapter(engine.info)}`);
 
-  const targets =
-    f.targets === undefined || f.targets === 'all-linear'
-      ? 'all-linear'
-      : f.targets.split(',').map((s) => s.trim());
-  let lastStep: Record<string, number> | null = null;
-  // A step's line is written when the next step (or the end) comes: its eval loss may follow it.
-  const flush = () => {
-    if (lastStep) appendFileSync(metricsPath, `${JSON.stringify(lastStep)}\n`);
-    lastStep = null;
-  };
-  if (!f.resume) await writeFile(metricsPath, '');
+  // Steps after the checkpoint are redone and replace the lines a killed run left.
+  await metrics.open(resumeStep);
   const tty = process.stderr.isTTY;
+  let lastLoss: number | null = null;
+  let lastEval: number | null = null;
+  let elapsed = 0;
   const onEvent = (e: TrainEvent) => {
     if (e.kind === 'step') {
-      flush();
-      lastStep = {
+      lastLoss = e.loss ?? lastLoss;
+      elapsed = e.elapsedSeconds;
+      metrics.append({
         step: e.step,
         loss: e.loss ?? NaN,
         lr: e.lr,
         grad_norm: e.gradNorm ?? NaN,
         tokens: e.tokens,
         elapsed_s: Number(e.elapsedSeconds.toFixed(3)),
-      };
+      });
       progress(e, tty);
     } else if (e.kind === 'eval') {
-      if (lastStep && lastStep.step === e.step) lastStep.eval_loss = e.evalLoss;
+      lastEval = e.evalLoss;
+      metrics.update(e.step, { eval_loss: e.evalLoss });
       log(
         `${tty ? '\n' : ''}step ${e.step}: eval loss ${e.evalLoss.toFixed(4)} over ${e.evalTokens} tokens`,
       );
@@ -145,64 +178,94 @@ export async function run(argv: string[]): Promise<number> {
     } else if (e.kind === 'info') log(e.message);
   };
 
-  const trainer = await createTrainer(ctx, {
-    model: src,
-    train: data.examples,
+  const run = await engine.train(model, {
+    examples: data.examples,
+    settings,
     resumeFrom,
     baseModelName: f.model,
-    hyper: {
-      maxSteps: f.steps,
-      epochs: f.epochs,
-      lr: f.lr,
-      lora: { r: f.rank, alpha: f.alpha, dropout: f.dropout, targets },
-      batchSize: f['batch-size'],
-      gradAccum: f['grad-accum'],
-      maxLength,
-      packing: f['no-packing'] ? false : undefined,
-      warmupRatio: f['warmup-ratio'],
-      scheduler: f.scheduler as SchedulerName | undefined,
-      weightDecay: f['weight-decay'],
-      evalSplit: f['eval-split'],
-      evalEvery: f['eval-split'] ? Math.max(1, Math.ceil((f.steps ?? 100) / 10)) : 0,
-      seed: f.seed,
-      gradientCheckpointing: f['gradient-checkpointing']
-        ? true
-        : f['no-gradient-checkpointing']
-          ? false
-          : undefined,
-    },
     onEvent,
-    onCheckpoint: async (bytes) => {
-      await writeFile(ckptPath, bytes);
-    },
+    onCheckpoint: (bytes, step) => saveCheckpoint(outDir, step, bytes),
   });
+  const ri = run.info;
   log(
-    `training ${trainer.totalSteps} steps from step ${trainer.step}: ${trainer.trainExamples} train / ` +
-      `${trainer.evalExamples} eval examples, rows of ${trainer.seqLen} tokens ` +
-      `(${(100 * trainer.realTokenRatio).toFixed(1)}% real tokens)`,
+    `training ${ri.totalSteps} steps from step ${run.step}: ${ri.trainExamples} train / ` +
+      `${ri.evalExamples} eval examples, rows of ${ri.seqLen} tokens ` +
+      `(${(100 * ri.realTokenRatio).toFixed(1)}% real tokens), effective batch ` +
+      `${run.settings.effectiveBatch} (${run.settings.microBatch} × ${ri.gradAccum})`,
   );
-  log(formatPlan(trainer.plan, 'planned device memory'));
+  log(ri.planText);
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
     log('\nstopping after the current step (Ctrl-C again to abort)...');
-    trainer.stop();
+    run.stop();
   };
   process.on('SIGINT', onSigint);
   try {
-    await trainer.run();
+    await run.run();
   } finally {
     process.off('SIGINT', onSigint);
   }
-  flush();
-  const files = await trainer.exportAdapter();
+  const files = await run.exportAdapter();
   await writeFile(join(outDir, 'adapter_model.safetensors'), files['adapter_model.safetensors']);
   await writeFile(join(outDir, 'adapter_config.json'), files['adapter_config.json']);
+  const card = run.modelCard({
+    datasetName: f.data!,
+    datasetExamples: data.parse.examples.length,
+    finalLoss: lastLoss,
+    finalEvalLoss: lastEval,
+    elapsedSeconds: elapsed,
+    device: describeAdapter(engine.info),
+  });
+  await writeFile(join(outDir, 'README.md'), card);
   if (tty) process.stderr.write('\n');
-  log(`wrote ${outDir}/adapter_model.safetensors, adapter_config.json, metrics.jsonl`);
-  trainer.destroy();
+  log(`wrote ${outDir}/adapter_model.safetensors, adapter_config.json, README.md, metrics.jsonl`);
+  run.destroy();
+  model.destroy();
   return interrupted ? 130 : 0;
+}
+
+type Flags = ReturnType<typeof parseFlags<typeof kSpec>>['flags'];
+
+/** `train`'s arguments as the one settings shape (the tests hold it equal to the studio's Start). */
+export function settingsFromArgs(argv: string[]): TrainSettings {
+  return settingsFromFlags(parseFlags('train', kSpec, argv).flags);
+}
+
+/** The flags as the one settings shape: every flag not given takes the studio's default. */
+function settingsFromFlags(f: Flags): TrainSettings {
+  const micro = f['batch-size'] ?? d.microBatch;
+  const targets =
+    f.targets === undefined || f.targets === 'all-linear'
+      ? ('all-linear' as const)
+      : f.targets.split(',').map((s) => s.trim());
+  return withDefaults({
+    r: f.rank,
+    alpha: f.alpha,
+    dropout: f.dropout,
+    targets,
+    useRslora: f.rslora ? true : undefined,
+    lr: f.lr,
+    scheduler: f.scheduler as SchedulerName | undefined,
+    warmupRatio: f['warmup-ratio'],
+    weightDecay: f['weight-decay'],
+    microBatch: micro,
+    effectiveBatch: f['grad-accum'] !== undefined ? micro * f['grad-accum'] : undefined,
+    epochs: f.epochs,
+    maxSteps: f.steps,
+    maxLength: f['max-length'],
+    packing: f['no-packing'] ? false : undefined,
+    evalSplit: f['eval-split'],
+    evalEvery: f['eval-steps'],
+    checkpointEvery: f['save-steps'],
+    seed: f.seed,
+    gradientCheckpointing: f['gradient-checkpointing']
+      ? true
+      : f['no-gradient-checkpointing']
+        ? false
+        : undefined,
+  });
 }
 
 function progress(e: StepEvent, tty: boolean): void {

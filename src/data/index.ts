@@ -27,6 +27,71 @@ export { renderConversation } from './spans';
 export type { CharSpan, RenderedConversation } from './spans';
 export { tokenizeExample, tokenizeAll, trainedRuns, isTokenizeFailure } from './masking';
 export type { MaskOptions, TokenizeOutcome, TokenizeFailure } from './masking';
-export { buildReport, niceBinWidth, tokenCounts } from './report';
-export type { ReportOptions, TokenCounts } from './report';
+export { buildReport, niceBinWidth, tokenCounts, tokenStats } from './report';
+export type { ReportOptions, TokenCounts, TokenCountsOrFailure, RenderFailure } from './report';
+export { prepareDataset, prepareExample, isTrainable } from './prepare';
+export type { PreparedDataset, PrepareOptions } from './prepare';
+export { chatTemplateFor, templateOverride, kModelTemplate } from './choice';
+export type { TemplateChoice, BuiltinTemplate } from './choice';
+export { tokenizationFingerprint, tokenizerFingerprint } from './fingerprint';
+export type { TokenizationKey } from './fingerprint';
 export { tokenTexts } from './display';
+export {
+  packExamples,
+  exampleAt,
+  trainableExamples,
+  exampleSetBuffers,
+  copyExampleSet,
+  ExampleSetBuilder,
+  kRoleCodes,
+} from './exampleset';
+export type { ExampleSet } from './exampleset';
+export { TextStreamer } from './stream-text';
+export type { DecodeFn } from './stream-text';
+export {
+  corpusBleu,
+  rougeL,
+  rougeLScore,
+  exactMatch,
+  summarizeGenerations,
+  summaryByModel,
+  tokenize13a,
+  MetricsInputError,
+} from './metrics';
+export type { BleuScore, GenerationRow, GenerationSummary, SummaryByModel } from './metrics';
+export {
+  openRows,
+  readExamples,
+  detectSourceFormat,
+  parquetColumns,
+  toAsyncBuffer,
+  DatasetSourceError,
+  isRowError,
+} from './sources/index';
+export type {
+  RowItem,
+  RowInput,
+  RowProgress,
+  OpenRowsOptions,
+  SourceFormat,
+  AsyncBuffer,
+  ReadExamplesResult,
+} from './sources/index';
+export {
+  openHubRows,
+  resolveHubDataset,
+  HubDatasetError,
+  kDefaultDatasetEndpoint,
+} from './hub-dataset';
+export type { HubDatasetOptions, HubDatasetProgress, DatasetCache } from './hub-dataset';
+export {
+  parseColumnsSpec,
+  formatColumnsSpec,
+  readRow,
+  describeReading,
+  ColumnMappingError,
+  kMappingTargets,
+} from './mapping';
+export type { ColumnMapping, MappingTarget, ReadRowOptions } from './mapping';
+export { proposeMapping } from './mapping-propose';
+export type { MappingProposal } from './mapping-propose';

@@ -215,11 +215,14 @@ function mapMessages(value: Record<string, unknown>, row: number, mapping: Colum
         ? (tags.get(raw) ?? (Object.hasOwn(kOwn, raw) ? (raw as Role) : undefined))
         : roleAlias(raw);
     if (role === undefined) {
-      const known =
+      // The standard `messages` format keeps its message (the same as formats.ts gives).
+      const expected =
         tags.size > 0
-          ? [...tags.keys()]
-          : ['user', 'assistant', 'system', 'human', 'gpt', 'bot', '...'];
-      return fail('role', `unknown role ${JSON.stringify(raw)} (expected ${known.join(', ')})`);
+          ? [...tags.keys()].join(', ')
+          : col === 'messages' && roleKey === 'role'
+            ? 'system, user or assistant'
+            : 'user, assistant, system, human, gpt, bot, ...';
+      return fail('role', `unknown role ${JSON.stringify(raw)} (expected ${expected})`);
     }
     messages.push({ role, content: m[contentKey] });
   }

@@ -279,7 +279,8 @@ function finish(
     fullLength,
     truncatedTrainedTokens: lost,
   };
-  if (!labels.some((l) => l !== kIgnoreIndex)) {
+  // Label 0 is never a next-token target (labels are unshifted): it alone does not train.
+  if (!labels.some((l, t) => t > 0 && l !== kIgnoreIndex)) {
     out.excluded =
       lost > 0
         ? `no trained token left after truncation to ${keep} tokens (the example has ${fullLength})`

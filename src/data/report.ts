@@ -28,6 +28,13 @@ export interface TokenCounts {
   excluded?: string;
 }
 
+/** A row the chat template failed on. */
+export interface RenderFailure {
+  line: number;
+  error: string;
+}
+export type TokenCountsOrFailure = TokenCounts | RenderFailure;
+
 export interface ReportOptions {
   /**
    * Token statistics: for each of parse.examples its tokenizeAll() outcome, or just its counts
@@ -69,33 +76,51 @@ export function niceBinWidth(max: number, bins: number): number {
   return 10 * p;
 }
 
-function tokenStats(tokens: NonNullable<ReportOptions['tokens']>): TokenStats {
-  const { maxLength, outcomes } = tokens;
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))];
+}
+
+/**
+ * Token statistics of a dataset: the one definition the CLI's report and the studio's Dataset step
+ * both show. `items`: per valid row, its tokenized example, its counts, or the template's failure.
+ */
+export function tokenStats(
+  items: readonly (TokenizeOutcome | TokenCountsOrFailure)[],
+  maxLength: number,
+  bins = 20,
+): TokenStats {
   const lengths: number[] = [];
   const stats: TokenStats = {
     maxLength,
+    counted: items.length,
     histogram: [],
     minLength: 0,
     maxSeen: 0,
     meanLength: 0,
+    median: 0,
+    p95: 0,
     totalTokens: 0,
     trainedTokens: 0,
+    maskedTokens: 0,
     overMaxLength: 0,
     overMaxLengthLines: [],
     truncatedTrainedTokens: 0,
     excluded: [],
     renderErrors: [],
   };
-  for (const outcome of outcomes) {
-    if ('error' in outcome) {
-      stats.renderErrors.push({ line: outcome.line, error: outcome.error });
+  for (const item of items) {
+    if ('error' in item) {
+      stats.renderErrors.push({ line: item.line, error: item.error });
       stats.excluded.push({
-        line: outcome.line,
-        reason: `the chat template failed: ${outcome.error}`,
+        line: item.line,
+        reason: item.error.startsWith('the chat template failed')
+          ? item.error
+          : `the chat template failed: ${item.error}`,
       });
       continue;
     }
-    const o = 'inputIds' in outcome ? tokenCounts(outcome) : outcome;
+    const o = 'inputIds' in item ? tokenCounts(item) : item;
     lengths.push(o.fullLength);
     if (o.fullLength > maxLength) {
       stats.overMaxLength++;
@@ -108,21 +133,19 @@ function tokenStats(tokens: NonNullable<ReportOptions['tokens']>): TokenStats {
     }
     stats.totalTokens += o.tokens;
     stats.trainedTokens += o.trainedTokens;
+    stats.maskedTokens += o.tokens - o.trainedTokens;
   }
   if (lengths.length > 0) {
-    let min = Infinity;
-    let max = 0;
-    let sum = 0;
-    for (const n of lengths) {
-      min = Math.min(min, n);
-      max = Math.max(max, n);
-      sum += n;
-    }
+    const sorted = [...lengths].sort((a, b) => a - b);
+    const min = sorted[0];
+    const max = sorted[sorted.length - 1];
     stats.minLength = min;
     stats.maxSeen = max;
-    stats.meanLength = sum / lengths.length;
+    stats.meanLength = lengths.reduce((a, b) => a + b, 0) / lengths.length;
+    stats.median = percentile(sorted, 0.5);
+    stats.p95 = percentile(sorted, 0.95);
     // round bins covering [min, max] only
-    const width = niceBinWidth(max - min + 1, tokens.bins ?? 20);
+    const width = niceBinWidth(max - min + 1, bins);
     const first = Math.floor(min / width);
     const counts = new Array<number>(Math.floor(max / width) - first + 1).fill(0);
     for (const n of lengths) counts[Math.floor(n / width) - first]++;
@@ -172,6 +195,9 @@ export function buildReport(parse: ParseResult, options: ReportOptions = {}): Da
     emptyAnswerLines,
     errorsByKind,
   };
-  if (options.tokens) report.tokens = tokenStats(options.tokens);
+  if (options.tokens) {
+    const t = options.tokens;
+    report.tokens = tokenStats(t.outcomes, t.maxLength, t.bins);
+  }
   return report;
 }

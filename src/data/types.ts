@@ -18,7 +18,21 @@ export interface Example {
   messages: Message[];
   /** For the `text` format: the raw text, every token trained. */
   text?: string;
+  /**
+   * Set when the row was not in one of the formats above as written, but was read through a
+   * recognised schema or a column mapping (mapping.ts `describeReading` says it in words).
+   */
+  readAs?: RowReading;
 }
+
+/** How a row outside the standard formats was read (see mapping.ts). */
+export type RowReading =
+  | 'dolly' // instruction/context/response: Alpaca with context as input
+  | 'question_answer' // question -> user, answer -> assistant
+  | 'query_response' // query -> user, response -> assistant
+  | 'input_output' // input -> user, output -> assistant (no instruction)
+  | 'role_aliases' // a message list with other role values (human/bot, USER/ASSISTANT, ...)
+  | 'mapped'; // a column mapping the user chose
 
 /** One bad line: where, which field, what is wrong. */
 export interface LineError {
@@ -63,7 +77,8 @@ export type LineErrorKind =
   | 'role' // unknown role / ShareGPT `from`, or system not first
   | 'content_part' // a non-text content part
   | 'empty' // empty conversation or empty text
-  | 'no_assistant'; // conversation without an assistant turn
+  | 'no_assistant' // conversation without an assistant turn
+  | 'fields'; // a CSV/TSV row whose fields do not match the header (count, quoting)
 
 /** Dataset statistics, computed before anyone trains (see `buildReport` in report.ts). */
 export interface DatasetReport {
@@ -87,19 +102,27 @@ export interface DatasetReport {
 
 export interface TokenStats {
   maxLength: number;
+  /** Valid rows these statistics cover (fewer than the valid rows while tokenization runs). */
+  counted: number;
   /** Histogram of full (untruncated) token lengths. */
   histogram: { binStart: number; binEnd: number; count: number }[];
+  /** Full (untruncated) lengths: min, max, mean, median and 95th percentile. */
   minLength: number;
   maxSeen: number;
   meanLength: number;
-  /** Tokens and trained tokens training will see (after truncation, excluded examples left out). */
+  median: number;
+  p95: number;
+  /** Tokens, trained tokens and masked tokens training will see (after truncation, excluded
+   * examples left out). */
   totalTokens: number;
   trainedTokens: number;
+  maskedTokens: number;
   /** Examples longer than maxLength, and trained tokens truncation loses across them. */
   overMaxLength: number;
   overMaxLengthLines: number[];
   truncatedTrainedTokens: number;
-  /** Examples left with no trained token (after truncation): excluded from training. */
+  /** Examples left with no trained token (after truncation), or that the template failed on:
+   * excluded from training. */
   excluded: { line: number; reason: string }[];
   /** Lines the template could not render (with the template's error). */
   renderErrors: { line: number; error: string }[];

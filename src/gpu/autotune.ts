@@ -5,7 +5,7 @@
 //   it returns undefined (before tuning, or when nothing could be timed).
 // - `tune(tasks)` times each task's candidates (a few seconds at most overall, with progress) and
 //   saves the winners through an injectable key-value `TuneStore`, one JSON record per adapter key:
-//   the browser host passes localStorage/IndexedDB-backed storage, the Node host a JSON file. This
+//   the studio's engine worker passes an IndexedDB-backed store, the CLI a JSON file. This
 //   module touches neither.
 
 import type { GpuTimer } from './timing.ts';
@@ -25,27 +25,6 @@ export class MemoryTuneStore implements TuneStore {
   set(key: string, value: string): void {
     this.map.set(key, value);
   }
-}
-
-/**
- * Adapts a Web Storage-like object (the browser host passes `localStorage`; anything with
- * getItem/setItem works) without this module touching DOM globals. Workers have no localStorage:
- * there, implement TuneStore over IndexedDB (async get/set are fine).
- */
-export function webStorageTuneStore(storage: {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-}): TuneStore {
-  return {
-    get: (key) => storage.getItem(key),
-    set: (key, value) => {
-      try {
-        storage.setItem(key, value);
-      } catch {
-        // Quota or privacy mode: tuning still applies for this session.
-      }
-    },
-  };
 }
 
 /** One benchmarkable instance of a candidate: records its dispatches, then frees its buffers. */

@@ -40,8 +40,9 @@ export type ParamField = ['u32' | 'i32' | 'f32', number];
 
 export class GpuContext {
   readonly memory = new MemoryTracker();
-  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
-  private readonly modules = new Map<string, GPUShaderModule>();
+  /** Compiled pipelines by shader source, then by overrides (a compile in flight is shared). */
+  private readonly pipelines = new Map<string, Map<string, Promise<GPUComputePipeline>>>();
+  private readonly modules = new Map<string, Promise<GPUShaderModule>>();
   private readonly pool = new Map<string, GPUBuffer[]>();
   /**
    * Per-adapter autotune choices. Launchers read it synchronously (defaults until tuned); the host
@@ -60,16 +61,50 @@ export class GpuContext {
     return this.device.features.has('shader-f16');
   }
 
-  /** Compiles (once) and returns the pipeline for `code` with `overrides`; entry point `main`. */
+  /** Pipelines compiled so far (a step loop that creates none keeps this constant). */
+  get pipelineCount(): number {
+    let n = 0;
+    for (const m of this.pipelines.values()) n += m.size;
+    return n;
+  }
+
+  /**
+   * Compiles (once) and returns the pipeline for `code` with `overrides`; entry point `main`. The
+   * cache is keyed by the full source and the overrides: two shaders of the same length never
+   * share a pipeline, and concurrent requests for the same one share one compile.
+   */
   pipeline(label: string, code: string, overrides: Overrides = {}): Promise<GPUComputePipeline> {
-    const key = `${label}\n${JSON.stringify(overrides)}\n${code.length}`;
-    let p = this.pipelines.get(key);
+    const key = JSON.stringify(Object.entries(overrides).sort(([a], [b]) => (a < b ? -1 : 1)));
+    let byOverrides = this.pipelines.get(code);
+    if (!byOverrides) this.pipelines.set(code, (byOverrides = new Map()));
+    let p = byOverrides.get(key);
     if (!p) {
+      const cache = byOverrides;
       p = this.compile(label, code, overrides);
-      this.pipelines.set(key, p);
-      p.catch(() => this.pipelines.delete(key));
+      cache.set(key, p);
+      p.catch(() => cache.delete(key));
     }
     return p;
+  }
+
+  private module(label: string, code: string): Promise<GPUShaderModule> {
+    let m = this.modules.get(code);
+    if (!m) {
+      m = (async () => {
+        this.device.pushErrorScope('validation');
+        const module = this.device.createShaderModule({ label, code });
+        const info = await module.getCompilationInfo();
+        const scopeError = await this.device.popErrorScope();
+        const errors = info.messages.filter((x) => x.type === 'error');
+        if (errors.length > 0 || scopeError) {
+          throw new ShaderCompileError(label, errors, code, scopeError?.message);
+        }
+        return module;
+      })();
+      this.modules.set(code, m);
+      m.catch(() => this.modules.delete(code));
+    }
+    return m;
   }
 
   private async compile(
@@ -77,17 +112,7 @@ export class GpuContext {
     code: string,
     overrides: Overrides,
   ): Promise<GPUComputePipeline> {
-    let module = this.modules.get(code);
-    if (!module) {
-      this.device.pushErrorScope('validation');
-      module = this.device.createShaderModule({ label, code });
-      const info = await module.getCompilationInfo();
-      const scopeError = await this.device.popErrorScope();
-      const errors = info.messages.filter((m) => m.type === 'error');
-      if (errors.length > 0) throw new ShaderCompileError(label, errors, code);
-      if (scopeError) throw new ShaderCompileError(label, [], `${scopeError.message}`);
-      this.modules.set(code, module);
-    }
+    const module = await this.module(label, code);
     this.device.pushErrorScope('validation');
     try {
       const pipeline = await this.device.createComputePipelineAsync({
@@ -198,18 +223,6 @@ export class GpuContext {
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-  }
-
-  /** Encodes one dispatch into `pass`. */
-  dispatch(
-    pass: GPUComputePassEncoder,
-    pipeline: GPUComputePipeline,
-    bindGroup: GPUBindGroup,
-    workgroups: [number, number?, number?],
-  ): void {
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
   }
 
   /**

@@ -4,9 +4,9 @@
 // with `keepActivations` each layer reads its own kept intermediates and nothing is recomputed.
 // Only LoRA gets parameter gradients (+=, so micro-batches accumulate); frozen weights pass dX.
 //
-//   dlnf (from the fused cross-entropy)         act.dln
-//   dres = rmsnorm_backward(dlnf, resid.L)      act.dres (=)
-//   for l = L-1 .. 0:
+//   dlnf (from the fused cross-entropy)         grads.dln
+//   dres = rmsnorm_backward(dlnf, resid[L])     grads.dres (=)
+//   for l = L-1 .. 0:   (layer.ts's layerForward, reversed)
 //     recompute layer l forward (except l = L-1)
 //     da = linear_down_backward(dres)           (+ dA, dB of down)
 //     dg, du = swiglu_backward(da)
@@ -16,64 +16,72 @@
 //     dqr, dkr, dv = attention_backward(datt)
 //     dq, dk = rope_backward(dqr, dkr)  [qwen3: then rmsnorm_backward per head]
 //     dln = linear_q/k/v_backward(dq, dk, dv)
-//     dres += rmsnorm_backward(dln, resid.l)    → dL/dresid.l
+//     dres += rmsnorm_backward(dln, resid[l])   → dL/dresid[l]
 import type { GpuOp } from '../gpu/op.ts';
+import { attentionBackward } from '../kernels/attention.ts';
+import { rmsnormBackward } from '../kernels/rmsnorm.ts';
+import { ropeBackward } from '../kernels/rope.ts';
+import { swigluBackward } from '../kernels/swiglu.ts';
 import type { Engine } from './forward.ts';
+import { modelWeight, qkNormOf } from './layer.ts';
 import { OpList } from './layers/oplist.ts';
 import { linearBackward } from './layers/linear.ts';
-import * as K from './layers/ops.ts';
+
+export class NoTrainingBuffersError extends Error {
+  constructor() {
+    super('backward: the engine was built with training: false (no gradient buffers)');
+    this.name = 'NoTrainingBuffersError';
+  }
+}
 
 export async function createBackward(e: Engine): Promise<OpList> {
-  const { ctx, config: cfg, buf } = e;
+  const { ctx, config: cfg, buffers: B } = e;
+  const G = B.grads;
+  if (!G) throw new NoTrainingBuffersError();
   const N = e.n;
   const C = cfg.hidden;
+  const HS = cfg.headDim;
   const ops = new OpList();
   const push = (...o: (GpuOp | GpuOp[])[]) => o.flat().forEach((x) => ops.push(x));
-  const invFreq = e.invFreq;
+  const { dres, dln } = G;
 
   push(
-    await K.rmsnormBackward(ctx, {
-      dout: buf('act.dln'),
-      x: buf(`resid.${cfg.layers}`),
-      w: buf('model.norm.weight'),
-      rstd: buf('act.rstdf'),
-      dx: buf('act.dres'),
+    await rmsnormBackward(ctx, {
+      dout: dln,
+      x: B.resid[cfg.layers],
+      weight: modelWeight(e.model, 'model.norm.weight'),
+      rstd: B.rstdf,
+      dx: dres,
       rows: N,
       C,
       accumulate: false,
     }),
   );
-  const dres = buf('act.dres');
-  const dln = buf('act.dln');
   for (let l = cfg.layers - 1; l >= 0; l--) {
-    const p = `model.layers.${l}`;
-    const lin = e.layers[l].linears;
-    const buf = e.layerBuf(l);
-    if (l < cfg.layers - 1 && !e.keepActivations) push(e.layers[l].forward);
+    const { weights: w, forward } = e.layers[l];
+    const lin = w.linears;
+    const b = B.layers[l];
+    if (l < cfg.layers - 1 && !e.keepActivations) push(forward);
     // MLP
-    push(await linearBackward(ctx, lin.down_proj, buf('act.a'), dres, buf('act.da')));
+    push(await linearBackward(ctx, lin.down_proj, b.a, dres, G.da));
     push(
-      await K.swigluBackward(ctx, {
-        dout: buf('act.da'),
-        g: buf('act.g'),
-        u: buf('act.u'),
-        dg: buf('act.dg'),
-        du: buf('act.du'),
+      await swigluBackward(ctx, {
+        dout: G.da,
+        gate: b.g,
+        up: b.u,
+        dgate: G.dg,
+        dup: G.du,
         n: N * cfg.intermediate,
       }),
     );
-    push(await linearBackward(ctx, lin.gate_proj, buf('act.ln2'), buf('act.dg'), dln));
+    push(await linearBackward(ctx, lin.gate_proj, b.ln2, G.dg, dln));
+    push(await linearBackward(ctx, lin.up_proj, b.ln2, G.du, dln, { accumulate: true }));
     push(
-      await linearBackward(ctx, lin.up_proj, buf('act.ln2'), buf('act.du'), dln, {
-        accumulate: true,
-      }),
-    );
-    push(
-      await K.rmsnormBackward(ctx, {
+      await rmsnormBackward(ctx, {
         dout: dln,
-        x: buf('act.h'),
-        w: buf(`${p}.post_attention_layernorm.weight`),
-        rstd: buf('act.rstd2'),
+        x: b.h,
+        weight: w.postNorm,
+        rstd: b.rstd2,
         dx: dres,
         rows: N,
         C,
@@ -81,76 +89,66 @@ export async function createBackward(e: Engine): Promise<OpList> {
       }),
     );
     // Attention
-    push(await linearBackward(ctx, lin.o_proj, buf('act.att'), dres, buf('act.datt')));
+    push(await linearBackward(ctx, lin.o_proj, b.att, dres, G.datt));
     push(
-      await K.attentionBackward(ctx, {
-        dout: buf('act.datt'),
-        q: buf('act.qr'),
-        k: buf('act.kr'),
-        v: buf('act.v'),
-        out: buf('act.att'),
-        lse: buf('act.lse'),
-        delta: buf('act.attD'),
-        starts: buf('in.starts'),
-        dq: buf('act.dqr'),
-        dk: buf('act.dkr'),
-        dv: buf('act.dv'),
-        n: N,
+      await attentionBackward(ctx, {
+        T: N,
         NH: cfg.heads,
         NKV: cfg.kvHeads,
-        HS: cfg.headDim,
+        HS,
+        q: b.qr,
+        k: b.kr,
+        v: b.v,
+        starts: B.inputs.starts,
+        out: b.att,
+        lse: b.lse,
+        dout: G.datt,
+        dq: G.dqr,
+        dk: G.dkr,
+        dv: G.dv,
+        delta: B.attD,
       }),
     );
-    const ropeArgs = { pos: buf('in.pos'), invFreq, n: N, headDim: cfg.headDim };
-    const dq = cfg.qkNorm ? buf('act.dqn') : buf('act.dq');
-    const dk = cfg.qkNorm ? buf('act.dkn') : buf('act.dk');
-    push(
-      await K.ropeBackward(ctx, { ...ropeArgs, dout: buf('act.dqr'), dx: dq, heads: cfg.heads }),
-    );
-    push(
-      await K.ropeBackward(ctx, { ...ropeArgs, dout: buf('act.dkr'), dx: dk, heads: cfg.kvHeads }),
-    );
-    if (cfg.qkNorm) {
+    const qk = qkNormOf(cfg, b, w);
+    if (qk && !G.dqkn) throw new Error('backward: q/k norm gradient buffers missing');
+    const dq = G.dqkn ? G.dqkn.dqn : G.dq;
+    const dk = G.dqkn ? G.dqkn.dkn : G.dk;
+    const rope = { T: N, HS, pos: B.inputs.pos, invFreq: B.invFreq };
+    push(await ropeBackward(ctx, { ...rope, NH: cfg.heads, dout: G.dqr, dx: dq }));
+    push(await ropeBackward(ctx, { ...rope, NH: cfg.kvHeads, dout: G.dkr, dx: dk }));
+    if (qk) {
       push(
-        await K.rmsnormBackward(ctx, {
+        await rmsnormBackward(ctx, {
           dout: dq,
-          x: buf('act.q'),
-          w: buf(`${p}.self_attn.q_norm.weight`),
-          rstd: buf('act.rstdq'),
-          dx: buf('act.dq'),
+          x: b.q,
+          weight: qk.qNorm,
+          rstd: qk.rstdq,
+          dx: G.dq,
           rows: N * cfg.heads,
-          C: cfg.headDim,
+          C: HS,
           accumulate: false,
         }),
-        await K.rmsnormBackward(ctx, {
+        await rmsnormBackward(ctx, {
           dout: dk,
-          x: buf('act.k'),
-          w: buf(`${p}.self_attn.k_norm.weight`),
-          rstd: buf('act.rstdk'),
-          dx: buf('act.dk'),
+          x: b.k,
+          weight: qk.kNorm,
+          rstd: qk.rstdk,
+          dx: G.dk,
           rows: N * cfg.kvHeads,
-          C: cfg.headDim,
+          C: HS,
           accumulate: false,
         }),
       );
     }
-    push(await linearBackward(ctx, lin.q_proj, buf('act.ln1'), buf('act.dq'), dln));
+    push(await linearBackward(ctx, lin.q_proj, b.ln1, G.dq, dln));
+    push(await linearBackward(ctx, lin.k_proj, b.ln1, G.dk, dln, { accumulate: true }));
+    push(await linearBackward(ctx, lin.v_proj, b.ln1, G.dv, dln, { accumulate: true }));
     push(
-      await linearBackward(ctx, lin.k_proj, buf('act.ln1'), buf('act.dk'), dln, {
-        accumulate: true,
-      }),
-    );
-    push(
-      await linearBackward(ctx, lin.v_proj, buf('act.ln1'), buf('act.dv'), dln, {
-        accumulate: true,
-      }),
-    );
-    push(
-      await K.rmsnormBackward(ctx, {
+      await rmsnormBackward(ctx, {
         dout: dln,
-        x: buf(`resid.${l}`),
-        w: buf(`${p}.input_layernorm.weight`),
-        rstd: buf('act.rstd1'),
+        x: B.resid[l],
+        weight: w.inputNorm,
+        rstd: b.rstd1,
         dx: dres,
         rows: N,
         C,

@@ -1,22 +1,24 @@
-// Token-by-token forward for generation, with a KV cache: the same layer structure as forward.ts
-// for one token (n = 1), whose position p comes from a small state buffer, so every op is built
-// once and generating a token only writes (id, p) and records. RoPE'd k and v are appended to the
-// per-layer cache and attention runs over cache[0..p] (attention_decode_forward.wgsl). The prompt
-// is prefilled in chunks of up to 64 tokens through the same layers built for 64 rows (matmuls
-// instead of matrix-vector products, one dispatch per op per chunk), each query attending to the
-// cache up to its own position. Two op lists share the buffers: with the LoRA adapter and without
-// it (the base model), chosen per call.
+// Token-by-token forward for generation, with a KV cache: the decoder layers of layer.ts (the ones
+// the training forward builds) for one token (n = 1), whose position p comes from a small state
+// buffer, so every op is built once and generating a token only writes (id, p) and records.
+// RoPE'd k and v are appended to the per-layer cache and attention runs over cache[0..p]
+// (kernels/attention_decode.ts). The prompt is prefilled in chunks of up to 64 tokens through the
+// same layers built for 64 rows (matmuls instead of matrix-vector products, one dispatch per op
+// per chunk), each query attending to the cache up to its own position. Two op lists share the
+// buffers: with the LoRA adapter and without it (the base model), chosen per call.
 import type { GpuContext, Tensor } from '../gpu/context.ts';
-import { makeOp, sequenceOps, type GpuOp } from '../gpu/op.ts';
+import type { GpuOp } from '../gpu/op.ts';
+import { attentionDecodeForward } from '../kernels/attention_decode.ts';
+import { embeddingForward } from '../kernels/embedding.ts';
 import { matmulForward } from '../kernels/matmul.ts';
+import { copy } from '../kernels/residual.ts';
+import { rmsnormForward } from '../kernels/rmsnorm.ts';
+import type { LayerWork } from './buffers.ts';
 import { ropeInvFreq } from './config.ts';
+import { layerForward, layerWeights, modelWeight } from './layer.ts';
 import type { LoraSite } from './layers/linear.ts';
-import { linearForward } from './layers/linear.ts';
 import type { DeviceModel } from './layers/load.ts';
-import * as K from './layers/ops.ts';
-import { layerLinears } from './forward.ts';
 import { loraScaling, type LoraModule, type LoraSpec } from './lora.ts';
-import code from '../../shaders/attention_decode_forward.wgsl?raw';
 
 /** Device LoRA tensors for decoding: per layer, per module, A (R, in) and B (out, R). */
 export type DecodeLora = {
@@ -74,21 +76,21 @@ export async function createDecoder(
     kcache.push(t(cacheRows * KV, `dec.kcache.${l}`));
     vcache.push(t(cacheRows * KV, `dec.vcache.${l}`));
   }
-  const shared = { state, invFreq, kcache, vcache };
+  const shared = { state, invFreq, kcache, vcache, cacheRows };
   const one = await decodeWidth(ctx, model, opts.lora, 1, t, shared);
   const many = await decodeWidth(ctx, model, opts.lora, chunk, t, shared);
   const head: GpuOp[] = [
-    await K.rmsnorm(ctx, {
+    await rmsnormForward(ctx, {
       x: one.x0,
-      w: model.weights.get('model.norm.weight')!,
-      out: one.ln,
-      rstd: one.rstd,
+      weight: modelWeight(model, 'model.norm.weight'),
+      out: one.ln1,
+      rstd: one.rstd1,
       rows: 1,
       C,
       eps: cfg.rmsEps,
     }),
     await matmulForward(ctx, {
-      x: one.ln,
+      x: one.ln1,
       w: model.lmHead,
       y: logits,
       m: 1,
@@ -161,49 +163,68 @@ async function decodeWidth(
   lora: DecodeLora | null,
   n: number,
   t: (n: number, label: string) => Tensor,
-  shared: { state: Tensor; invFreq: Tensor; kcache: Tensor[]; vcache: Tensor[] },
+  shared: {
+    state: Tensor;
+    invFreq: Tensor;
+    kcache: Tensor[];
+    vcache: Tensor[];
+    cacheRows: number;
+  },
 ) {
   const cfg = model.config;
   const C = cfg.hidden;
   const Q = cfg.heads * cfg.headDim;
   const KV = cfg.kvHeads * cfg.headDim;
   const w = `dec${n}`;
-  const b = {
-    ids: t(n, `${w}.ids`),
-    pos: t(n, `${w}.pos`),
-    x0: t(n * C, `${w}.x0`),
-    x1: t(n * C, `${w}.x1`),
-    ln: t(n * C, `${w}.ln`),
-    rstd: t(n, `${w}.rstd`),
-    q: t(n * Q, `${w}.q`),
-    k: t(n * KV, `${w}.k`),
-    v: t(n * KV, `${w}.v`),
+  const ids = t(n, `${w}.ids`);
+  const pos = t(n, `${w}.pos`);
+  const x0 = t(n * C, `${w}.x0`);
+  const x1 = t(n * C, `${w}.x1`);
+  // One norm output (and rstd) serves both norms of a layer and the final norm: nothing reads
+  // them after the next op, since there is no backward.
+  const ln = t(n * C, `${w}.ln`);
+  const rstd = t(n, `${w}.rstd`);
+  const q = t(n * Q, `${w}.q`);
+  const k = t(n * KV, `${w}.k`);
+  const v = t(n * KV, `${w}.v`);
+  const qkNorm = {
     qn: t(n * Q, `${w}.qn`),
     kn: t(n * KV, `${w}.kn`),
     rstdq: t(n * cfg.heads, `${w}.rstdq`),
     rstdk: t(n * cfg.kvHeads, `${w}.rstdk`),
+  };
+  const work: LayerWork = {
+    ln1: ln,
+    rstd1: rstd,
+    q,
+    k,
+    v,
+    qkNorm: cfg.qkNorm ? qkNorm : null,
     qr: t(n * Q, `${w}.qr`),
     kr: t(n * KV, `${w}.kr`),
     att: t(n * Q, `${w}.att`),
     h: t(n * C, `${w}.h`),
+    ln2: ln,
+    rstd2: rstd,
     g: t(n * cfg.intermediate, `${w}.g`),
     u: t(n * cfg.intermediate, `${w}.u`),
     a: t(n * cfg.intermediate, `${w}.a`),
-    loraT: t(n * (lora?.spec.r ?? 1), `${w}.lora_t`),
   };
-  const { state, invFreq, kcache, vcache } = shared;
+  const loraT = t(n * (lora?.spec.r ?? 1), `${w}.lora_t`);
+  const { state, invFreq, kcache, vcache, cacheRows } = shared;
   const r = lora?.spec.r ?? 1;
 
   const build = async (withLora: boolean): Promise<GpuOp[]> => {
+    const embed = modelWeight(model, 'model.embed_tokens.weight');
     const ops: GpuOp[] = [
-      await K.embedding(ctx, {
-        ids: b.ids,
-        table: model.weights.get('model.embed_tokens.weight')!,
-        out: b.x0,
-        n,
+      await embeddingForward(ctx, {
+        ids,
+        weight: embed,
+        out: x0,
+        T: n,
         C,
         V: cfg.vocab,
-        dtype: model.weightDtype,
+        wDtype: model.weightDtype,
       }),
     ];
     for (let l = 0; l < cfg.layers; l++) {
@@ -214,7 +235,7 @@ async function decodeWidth(
           sites[m] = {
             A: p.A,
             B: p.B,
-            t: b.loraT,
+            t: loraT,
             r,
             scale: loraScaling(lora.spec),
             p: 0,
@@ -222,65 +243,40 @@ async function decodeWidth(
           };
         }
       }
-      const lin = layerLinears(model, l, n, sites);
-      const p = `model.layers.${l}`;
-      const wt = (name: string) => model.weights.get(`${p}.${name}`)!;
-      const norm = (
-        x: Tensor,
-        weight: string,
-        out: Tensor,
-        rstd: Tensor,
-        rows: number,
-        c: number,
-      ) => K.rmsnorm(ctx, { x, w: wt(weight), out, rstd, rows, C: c, eps: cfg.rmsEps });
-      ops.push(await norm(b.x0, 'input_layernorm.weight', b.ln, b.rstd, n, C));
-      ops.push(...(await linearForward(ctx, lin.q_proj, b.ln, b.q)));
-      ops.push(...(await linearForward(ctx, lin.k_proj, b.ln, b.k)));
-      ops.push(...(await linearForward(ctx, lin.v_proj, b.ln, b.v)));
-      let qq = b.q;
-      let kk = b.k;
-      if (cfg.qkNorm) {
-        const hd = cfg.headDim;
-        ops.push(await norm(b.q, 'self_attn.q_norm.weight', b.qn, b.rstdq, n * cfg.heads, hd));
-        ops.push(await norm(b.k, 'self_attn.k_norm.weight', b.kn, b.rstdk, n * cfg.kvHeads, hd));
-        qq = b.qn;
-        kk = b.kn;
-      }
-      const rope = { pos: b.pos, invFreq, n, headDim: cfg.headDim };
-      ops.push(await K.rope(ctx, { ...rope, x: qq, out: b.qr, heads: cfg.heads }));
-      ops.push(await K.rope(ctx, { ...rope, x: kk, out: b.kr, heads: cfg.kvHeads }));
-      const attnOp = (phase: number) =>
-        makeOp(ctx, {
-          label: 'attention_decode',
-          code,
-          overrides: { WG: 64 },
-          bindings: [b.qr, b.kr, b.v, kcache[l], vcache[l], state, b.att],
-          params: [
-            ['u32', cfg.heads],
-            ['u32', cfg.kvHeads],
-            ['u32', cfg.headDim],
-            ['u32', phase],
-            ['f32', 1 / Math.sqrt(cfg.headDim)],
-            ['u32', n],
-          ],
-          workgroups: [Math.ceil((phase === 0 ? n * KV : n * cfg.heads) / 64), 1, 1],
-        });
-      ops.push(sequenceOps('attention_decode', [await attnOp(0), await attnOp(1)]));
-      ops.push(...(await linearForward(ctx, lin.o_proj, b.att, b.h)));
-      ops.push(await K.addInto(ctx, { dst: b.h, src: b.x0, n: n * C }));
-      ops.push(await norm(b.h, 'post_attention_layernorm.weight', b.ln, b.rstd, n, C));
-      ops.push(...(await linearForward(ctx, lin.gate_proj, b.ln, b.g)));
-      ops.push(...(await linearForward(ctx, lin.up_proj, b.ln, b.u)));
-      ops.push(await K.swiglu(ctx, { g: b.g, u: b.u, out: b.a, n: n * cfg.intermediate }));
-      ops.push(...(await linearForward(ctx, lin.down_proj, b.a, b.x1)));
-      ops.push(await K.addInto(ctx, { dst: b.x1, src: b.h, n: n * C }));
+      ops.push(
+        ...(await layerForward(ctx, cfg, {
+          n,
+          x: x0,
+          out: x1,
+          pos,
+          invFreq,
+          work,
+          weights: layerWeights(model, l, n, sites),
+          attention: (a) =>
+            attentionDecodeForward(ctx, {
+              ...a,
+              T: n,
+              NH: cfg.heads,
+              NKV: cfg.kvHeads,
+              HS: cfg.headDim,
+              rows: cacheRows,
+              kcache: kcache[l],
+              vcache: vcache[l],
+              state,
+            }),
+        })),
+      );
       // x1 → x0 for the next layer: add into a zeroed x0 would need a clear; swap roles instead.
-      ops.push(await K.copyInto(ctx, { dst: b.x0, src: b.x1, n: n * C }));
+      ops.push(await copy(ctx, { x: x1, y: x0, n: n * C }));
     }
     return ops;
   };
   return {
-    ...b,
+    ids,
+    pos,
+    x0,
+    ln1: ln,
+    rstd1: rstd,
     withAdapter: lora ? await build(true) : null,
     base: await build(false),
   };

@@ -1,7 +1,8 @@
 // The memory planner: from (model config, row length, rows per micro-batch, LoRA rank/targets,
-// weight dtype) to the exact list of device buffers the trainer allocates, by category. The trainer
-// allocates from this very list (by name), so the plan printed before a run and the memory the
-// run really uses agree to the byte (up to the 16-byte rounding the context applies, applied here).
+// weight dtype) to the exact list of device buffers the trainer allocates, by category. The engine
+// allocates from this very list, through the same buffers as typed fields (`layout`, buffers.ts),
+// so the plan printed before a run and the memory the run really uses agree to the byte (up to the
+// 16-byte rounding the context applies, applied here).
 //
 // Layout of a step (N = rows·T tokens, C hidden, Q = NH·HS, KV = NKV·HS, I intermediate, R rank):
 //   weights      frozen base weights in their file dtype (bf16/f16 packed two per u32), norms and
@@ -21,6 +22,9 @@ import type { ModelConfig } from './config.ts';
 import { linearShape, type LoraModule } from './lora.ts';
 import { modelParams } from './params.ts';
 import { crossentropySplits } from '../kernels/crossentropy.ts';
+import type { BufferSet, BufferSpec, LayerActivations, LoraSiteBuffers } from './buffers.ts';
+
+export type { BufferSpec } from './buffers.ts';
 
 export type WeightDtype = 'f32' | 'bf16' | 'f16';
 
@@ -42,36 +46,6 @@ export interface PlanInput {
   keepActivations?: boolean;
 }
 
-/** A layer's forward intermediates that its backward reads (per layer with keepActivations). */
-const kLayerActivations = new Set([
-  'ln1',
-  'rstd1',
-  'q',
-  'k',
-  'v',
-  'qn',
-  'kn',
-  'rstdq',
-  'rstdk',
-  'qr',
-  'kr',
-  'att',
-  'lse',
-  'h',
-  'ln2',
-  'rstd2',
-  'g',
-  'u',
-  'a',
-]);
-
-/** The buffer name of activation `name` (e.g. `act.q`, `act.lora_t.q_proj`) for layer `l`. */
-export function layerActivation(name: string, l: number, keep: boolean): string {
-  if (!keep || !name.startsWith('act.')) return name;
-  const short = name.slice(4);
-  return kLayerActivations.has(short) || short.startsWith('lora_t.') ? `${name}.${l}` : name;
-}
-
 /**
  * Whether a training run keeps every layer's activations (no recompute): when that costs at most
  * `budget` bytes more than checkpointing (default 1 GiB; WebGPU does not report the GPU's memory,
@@ -86,15 +60,12 @@ export function chooseKeepActivations(p: PlanInput, budget = 2 ** 30): boolean {
   return extra <= budget;
 }
 
-export interface BufferSpec {
-  name: string;
-  bytes: number;
-  category: MemoryCategory;
-}
-
 export interface MemoryPlan {
   input: PlanInput;
   buffers: BufferSpec[];
+  /** The same buffers (less the frozen weights and the cross-entropy launcher's own scratch) as
+   * typed fields, for the engine to allocate and use by name-free access. */
+  layout: BufferSet<BufferSpec>;
   byCategory: Record<MemoryCategory, number>;
   total: number;
   /** Trainable LoRA parameters. */
@@ -127,8 +98,11 @@ export function planMemory(p: PlanInput): MemoryPlan {
   const I = cfg.intermediate;
   const R = p.r;
   const buffers: BufferSpec[] = [];
-  const add = (name: string, bytes: number, category: MemoryCategory) =>
-    buffers.push({ name, bytes: round16(bytes), category });
+  const add = (name: string, bytes: number, category: MemoryCategory): BufferSpec => {
+    const b = { name, bytes: round16(bytes), category };
+    buffers.push(b);
+    return b;
+  };
   const f32 = (n: number) => n * 4;
 
   // Frozen weights.
@@ -137,105 +111,158 @@ export function planMemory(p: PlanInput): MemoryPlan {
     add(w.name, isMatrixWeight(w.name) ? weightBytes(p.weightDtype, count) : f32(count), 'weights');
   }
 
-  add('rope.inv_freq', f32(cfg.headDim / 2), 'weights');
+  const invFreq = add('rope.inv_freq', f32(cfg.headDim / 2), 'weights');
 
   // LoRA parameters, gradients, optimizer state.
   let loraParams = 0;
+  const lora: Partial<Record<LoraModule, LoraSiteBuffers<BufferSpec>>>[] = [];
   for (let l = 0; l < cfg.layers; l++) {
+    const layer: Partial<Record<LoraModule, LoraSiteBuffers<BufferSpec>>> = {};
     for (const m of p.targets) {
       const [inF, outF] = linearShape(cfg, m);
       loraParams += R * (inF + outF);
-      add(`lora.${l}.${m}.A`, f32(R * inF), 'lora');
-      add(`lora.${l}.${m}.B`, f32(outF * R), 'lora');
-      if (p.training) {
-        add(`grad.${l}.${m}.A`, f32(R * inF), 'grads');
-        add(`grad.${l}.${m}.B`, f32(outF * R), 'grads');
-      }
+      layer[m] = {
+        A: add(`lora.${l}.${m}.A`, f32(R * inF), 'lora'),
+        B: add(`lora.${l}.${m}.B`, f32(outF * R), 'lora'),
+        dA: p.training ? add(`grad.${l}.${m}.A`, f32(R * inF), 'grads') : null,
+        dB: p.training ? add(`grad.${l}.${m}.B`, f32(outF * R), 'grads') : null,
+      };
     }
+    lora.push(layer);
   }
-  if (p.training) {
-    add('lora.flat', f32(loraParams), 'lora');
-    add('grad.flat', f32(loraParams), 'grads');
-    add('adam.m', f32(loraParams), 'optimizer');
-    add('adam.v', f32(loraParams), 'optimizer');
-    add('adam.norm', f32(1024), 'optimizer');
-  }
+  const optimizer = p.training
+    ? {
+        loraFlat: add('lora.flat', f32(loraParams), 'lora'),
+        gradFlat: add('grad.flat', f32(loraParams), 'grads'),
+        m: add('adam.m', f32(loraParams), 'optimizer'),
+        v: add('adam.v', f32(loraParams), 'optimizer'),
+        norm: add('adam.norm', f32(1024), 'optimizer'),
+      }
+    : null;
 
   // Token inputs and the step state (micro-batch seed, dropout on/off).
-  add('step.state', 16, 'scratch');
-  for (const name of ['ids', 'pos', 'starts', 'targets']) add(`in.${name}`, f32(N), 'activations');
+  const state = add('step.state', 16, 'scratch');
+  const input = (name: string) => add(`in.${name}`, f32(N), 'activations');
+  const inputs = {
+    ids: input('ids'),
+    pos: input('pos'),
+    starts: input('starts'),
+    targets: input('targets'),
+  };
 
   // Checkpointed residual stream: the input of every layer and the output of the last.
   const nResid = p.training ? cfg.layers + 1 : 2;
-  for (let l = 0; l < nResid; l++) add(`resid.${l}`, f32(N * C), 'activations');
+  const resid = Array.from({ length: nResid }, (_, l) =>
+    add(`resid.${l}`, f32(N * C), 'activations'),
+  );
 
-  // One layer's forward working set (recomputed per layer in backward), or every layer's.
+  // One layer's forward working set (recomputed per layer in backward), or every layer's
+  // (`act.<name>.<layer>`): the intermediates the backward reads.
   const keep = p.training && (p.keepActivations ?? false);
-  const act = (name: string, n: number) => {
-    const layered = layerActivation(`act.${name}`, 0, keep) !== `act.${name}`;
-    for (let l = 0; l < (layered ? cfg.layers : 1); l++)
-      add(layerActivation(`act.${name}`, l, keep), f32(n), 'activations');
-  };
-  act('ln1', N * C);
-  act('rstd1', N);
-  act('q', N * Q);
-  act('k', N * KV);
-  act('v', N * KV);
-  if (cfg.qkNorm) {
-    act('qn', N * Q);
-    act('kn', N * KV);
-    act('rstdq', N * cfg.heads);
-    act('rstdk', N * cfg.kvHeads);
-  }
-  act('qr', N * Q);
-  act('kr', N * KV);
-  act('att', N * Q);
-  act('lse', N * cfg.heads);
-  act('attD', N * cfg.heads);
-  act('h', N * C);
-  act('ln2', N * C);
-  act('rstd2', N);
-  act('g', N * I);
-  act('u', N * I);
-  act('a', N * I);
-  act('lnf', N * C);
-  act('rstdf', N);
-  for (const m of p.targets) act(`lora_t.${m}`, N * R);
+  const L = cfg.layers;
+  const one = (name: string, n: number) => add(`act.${name}`, f32(n), 'activations');
+  const perLayer = (name: string, n: number): BufferSpec[] =>
+    keep
+      ? Array.from({ length: L }, (_, l) => add(`act.${name}.${l}`, f32(n), 'activations'))
+      : Array<BufferSpec>(L).fill(one(name, n));
+  const ln1 = perLayer('ln1', N * C);
+  const rstd1 = perLayer('rstd1', N);
+  const q = perLayer('q', N * Q);
+  const k = perLayer('k', N * KV);
+  const v = perLayer('v', N * KV);
+  const qkNorm = cfg.qkNorm
+    ? {
+        qn: perLayer('qn', N * Q),
+        kn: perLayer('kn', N * KV),
+        rstdq: perLayer('rstdq', N * cfg.heads),
+        rstdk: perLayer('rstdk', N * cfg.kvHeads),
+      }
+    : null;
+  const qr = perLayer('qr', N * Q);
+  const kr = perLayer('kr', N * KV);
+  const att = perLayer('att', N * Q);
+  const lse = perLayer('lse', N * cfg.heads);
+  const attD = one('attD', N * cfg.heads);
+  const h = perLayer('h', N * C);
+  const ln2 = perLayer('ln2', N * C);
+  const rstd2 = perLayer('rstd2', N);
+  const g = perLayer('g', N * I);
+  const u = perLayer('u', N * I);
+  const a = perLayer('a', N * I);
+  const lnf = one('lnf', N * C);
+  const rstdf = one('rstdf', N);
+  const loraT = p.targets.map((m) => [m, perLayer(`lora_t.${m}`, N * R)] as const);
+  const layers = Array.from({ length: L }, (_, l): LayerActivations<BufferSpec> => ({
+    ln1: ln1[l],
+    rstd1: rstd1[l],
+    q: q[l],
+    k: k[l],
+    v: v[l],
+    qkNorm: qkNorm && {
+      qn: qkNorm.qn[l],
+      kn: qkNorm.kn[l],
+      rstdq: qkNorm.rstdq[l],
+      rstdk: qkNorm.rstdk[l],
+    },
+    qr: qr[l],
+    kr: kr[l],
+    att: att[l],
+    lse: lse[l],
+    h: h[l],
+    ln2: ln2[l],
+    rstd2: rstd2[l],
+    g: g[l],
+    u: u[l],
+    a: a[l],
+    loraT: Object.fromEntries(loraT.map(([m, t]) => [m, t[l]])),
+  }));
 
-  if (p.training) {
-    // One layer's backward working set.
-    act('dres', N * C);
-    act('dln', N * C);
-    act('datt', N * Q);
-    act('dqr', N * Q);
-    act('dkr', N * KV);
-    act('dv', N * KV);
-    act('dq', N * Q);
-    act('dk', N * KV);
-    if (cfg.qkNorm) {
-      act('dqn', N * Q);
-      act('dkn', N * KV);
-    }
-    act('dg', N * I);
-    act('du', N * I);
-    act('da', N * I);
-    act('dt', N * R);
-  }
+  // One layer's backward working set.
+  const grads = p.training
+    ? {
+        dres: one('dres', N * C),
+        dln: one('dln', N * C),
+        datt: one('datt', N * Q),
+        dqr: one('dqr', N * Q),
+        dkr: one('dkr', N * KV),
+        dv: one('dv', N * KV),
+        dq: one('dq', N * Q),
+        dk: one('dk', N * KV),
+        dqkn: cfg.qkNorm ? { dqn: one('dqn', N * Q), dkn: one('dkn', N * KV) } : null,
+        dg: one('dg', N * I),
+        du: one('du', N * I),
+        da: one('da', N * I),
+        dt: one('dt', N * R),
+      }
+    : null;
 
   // Scratch.
   const maxIn = Math.max(C, Q, I);
-  if (p.dropout && p.training) {
-    add('scratch.xd', f32(N * maxIn), 'scratch');
-    add('scratch.dxd', f32(N * maxIn), 'scratch');
-  }
+  const dropout = p.dropout && p.training;
+  const xd = dropout ? add('scratch.xd', f32(N * maxIn), 'scratch') : null;
+  const dxd = dropout ? add('scratch.dxd', f32(N * maxIn), 'scratch') : null;
   // The fused cross-entropy: per-token losses, running [loss sum, count], and the scratch its
   // launcher allocates (per vocabulary split: max/sum per token, and the dHidden partials).
-  add('scratch.tok_loss', f32(N), 'scratch');
-  add('scratch.loss', f32(4), 'scratch');
+  const tokLoss = add('scratch.tok_loss', f32(N), 'scratch');
+  const loss = add('scratch.loss', f32(4), 'scratch');
   const S = ceSplits(N, cfg.vocab);
   add('ce.ml', f32(S * N * 2), 'scratch');
   add('ce.acc', p.training ? f32((S * N + 1) * C) : 16, 'scratch');
   if (!p.training) add('ce.no_dhidden', 16, 'scratch');
+  const layout: BufferSet<BufferSpec> = {
+    invFreq,
+    lora,
+    optimizer,
+    state,
+    inputs,
+    resid,
+    layers,
+    attD,
+    lnf,
+    rstdf,
+    grads,
+    scratch: { xd, dxd, tokLoss, loss },
+  };
   const byCategory = Object.fromEntries(kMemoryCategories.map((c) => [c, 0])) as Record<
     MemoryCategory,
     number
@@ -245,7 +272,7 @@ export function planMemory(p: PlanInput): MemoryPlan {
     byCategory[b.category] += b.bytes;
     total += b.bytes;
   }
-  return { input: p, buffers, byCategory, total, loraParams };
+  return { input: p, buffers, layout, byCategory, total, loraParams };
 }
 
 /** A readable table of a plan (MiB per category). */

@@ -53,16 +53,13 @@ export async function evaluateExamples(
           }
         });
       }
-      const lossBuf = engine.buf('scratch.loss');
+      const lossBuf = engine.buffers.scratch.loss;
       const clear = ctx.device.createCommandEncoder();
       clear.clearBuffer(lossBuf.buffer);
       ctx.device.queue.submit([clear.finish()]);
       for (let i = 0; i < examples.length; i++) {
         const b = makeBatch(examples, [[i]], seqLen);
-        ctx.write(engine.buf('in.ids'), b.inputIds);
-        ctx.write(engine.buf('in.pos'), b.positions);
-        ctx.write(engine.buf('in.starts'), b.starts);
-        ctx.write(engine.buf('in.targets'), b.targets);
+        engine.writeInputs(b);
         const enc = ctx.device.createCommandEncoder({ label: 'eval' });
         engine.recordForward(enc);
         ctx.device.queue.submit([enc.finish()]);

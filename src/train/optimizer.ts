@@ -61,11 +61,10 @@ export async function createOptimizer(
 ): Promise<DeviceOptimizer> {
   const layout = flatLayout(e);
   const count = layout.reduce((s, x) => s + x.count, 0);
-  const flat = e.buf('lora.flat');
-  const grad = e.buf('grad.flat');
-  const m = e.buf('adam.m');
-  const v = e.buf('adam.v');
-  const stats = e.buf('adam.norm'); // (1024) f32: partials [0, 512), [norm, skipped, clip] at 512
+  const o = e.buffers.optimizer;
+  if (!o) throw new Error('createOptimizer: the engine was built with training: false');
+  const { loraFlat: flat, gradFlat: grad, m, v } = o;
+  const stats = o.norm; // (1024) f32: partials [0, 512), [norm, skipped, clip] at 512
   const normOp: GpuOp = await gradnormForward(ctx, {
     grad,
     stats,

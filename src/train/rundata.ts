@@ -2,6 +2,7 @@
 // vocabulary, examples without a trained token dropped, the seeded eval split (unless the host gave
 // eval examples), the row length and the data order (steps, epochs, packing). A resumed run keeps
 // its checkpoint's row length and step count; the split and the order are recomputed from the seed.
+import { isTrainable } from '../data/prepare.ts';
 import type { TokenizedExample } from '../data/types.ts';
 import type { TrainHyper } from './config.ts';
 import { checkTokenIds } from './context.ts';
@@ -27,8 +28,8 @@ export function prepareRunData(
 ): RunData {
   checkTokenIds(train, vocab, 'training');
   if (evalExamples) checkTokenIds(evalExamples, vocab, 'eval');
-  // Labels are unshifted (HF): label j is the target of position j - 1, so label 0 trains nothing.
-  const usable = train.filter((e) => e.labels.some((l, j) => j > 0 && l !== -100));
+  // The one exclusion rule (src/data/prepare.ts): label 0 is never a next-token target.
+  const usable = train.filter(isTrainable);
   let trainSet = usable;
   let evalSet = evalExamples ?? [];
   if (!evalExamples && hyper.evalSplit > 0) {

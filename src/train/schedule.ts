@@ -2,13 +2,15 @@
 // (optimization.py): a multiplier `lambda(step)` on the base LR, where `step` is the 0-based index
 // of the optimizer step about to run (the scheduler's `last_epoch`: the first step of a warmed-up
 // run uses LR 0, as in transformers). Warmup steps from a ratio are `ceil(total * ratio)`, as in
-// `TrainingArguments.get_warmup_steps`.
+// `TrainingArguments.get_warmup_steps`, except that warmup never takes every step of a run: with
+// one step and 3% warmup, transformers trains at LR 0 and learns nothing; here warmup is capped at
+// total - 1 steps, so at least the last step runs at a learning rate above 0.
 
 export type SchedulerName = 'cosine' | 'linear' | 'constant';
 export const kSchedulers: SchedulerName[] = ['cosine', 'linear', 'constant'];
 
 export function warmupSteps(totalSteps: number, warmupRatio: number): number {
-  return Math.ceil(totalSteps * warmupRatio);
+  return Math.max(0, Math.min(Math.ceil(totalSteps * warmupRatio), totalSteps - 1));
 }
 
 /** The LR multiplier at optimizer step `step` (0-based). */

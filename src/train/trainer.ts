@@ -24,8 +24,15 @@ import { decodeCheckpoint, encodeCheckpoint, CheckpointError } from './checkpoin
 import { resolveHyper, type TrainHyper, type TrainHyperInput } from './config.ts';
 import { contextFor } from './context.ts';
 import type { TrainEvent } from './events.ts';
+import {
+  deviceLoraOf,
+  readFlat,
+  readLoraWeights,
+  scatterFlat,
+  writeLoraWeights,
+} from './lora-device.ts';
 import { createOptimizer, type DeviceOptimizer } from './optimizer.ts';
-import { makeBatch, planBatches, type PackedBatch } from './packing.ts';
+import { makeBatch, planBatches } from './packing.ts';
 import { prepareRunData } from './rundata.ts';
 import { subSeed } from './rng.ts';
 import { makeSchedule } from './schedule.ts';
@@ -187,44 +194,20 @@ export async function createTrainer(
       ctx.write(opt.flat, resume.params);
       ctx.write(opt.m, resume.m);
       ctx.write(opt.v, resume.v);
-      scatter();
+      scatterFlat(ctx, opt);
     } else {
-      writeLora(cfg.initAdapter ?? initLora(mc, spec, subSeed(hyper.seed, 0x10a)));
+      const w = cfg.initAdapter ?? initLora(mc, spec, subSeed(hyper.seed, 0x10a));
+      writeLoraWeights(ctx, engine, opt, w);
     }
   }
 
-  function writeLora(w: LoraWeights) {
-    w.layers.forEach((layer, l) => {
-      for (const m of spec.targets) {
-        ctx.write(engine.sites[l][m]!.A, layer[m]!.a);
-        ctx.write(engine.sites[l][m]!.B, layer[m]!.b);
-      }
-    });
-    const enc = ctx.device.createCommandEncoder({ label: 'gather' });
-    opt.encodeGather(enc);
-    ctx.device.queue.submit([enc.finish()]);
-  }
-  function scatter() {
-    const enc = ctx.device.createCommandEncoder({ label: 'scatter' });
-    for (const x of opt.layout)
-      enc.copyBufferToBuffer(opt.flat.buffer, x.offset * 4, x.param.buffer, 0, x.count * 4);
-    ctx.device.queue.submit([enc.finish()]);
-  }
-
-  const lossBuf: Tensor = engine.buf('scratch.loss');
+  const lossBuf: Tensor = engine.buffers.scratch.loss;
   const readback = new StepReadback(ctx, lossBuf, opt.stats, kInFlight);
-
-  const writeInputs = (b: PackedBatch) => {
-    ctx.write(engine.buf('in.ids'), b.inputIds);
-    ctx.write(engine.buf('in.pos'), b.positions);
-    ctx.write(engine.buf('in.starts'), b.starts);
-    ctx.write(engine.buf('in.targets'), b.targets);
-  };
   const stateHost = new Uint32Array(4);
   const writeSeed = (seed: number, dropout = true) => {
     stateHost[0] = seed >>> 0;
     stateHost[1] = dropout ? 1 : 0;
-    ctx.device.queue.writeBuffer(engine.state.buffer, 0, stateHost);
+    ctx.device.queue.writeBuffer(engine.buffers.state.buffer, 0, stateHost);
   };
   const emit = (e: TrainEvent) => cfg.onEvent?.(e);
 
@@ -251,7 +234,7 @@ export async function createTrainer(
     const realTokens = batches.reduce((a, b) => a + b.realTokens, 0);
     const lr = schedule.lr(s);
     batches.forEach((b, i) => {
-      writeInputs(b);
+      engine.writeInputs(b);
       writeSeed(subSeed(hyper.seed, s * 4096 + i + 1));
       const enc = ctx.device.createCommandEncoder({ label: `step ${s + 1} micro-batch ${i}` });
       if (i === 0) {
@@ -285,7 +268,7 @@ export async function createTrainer(
     for (const rows of plan.microBatches) {
       // Rows longer than the run's row length were truncated by planBatches.
       const b = makeBatch(ex, rows, seqLen);
-      writeInputs(b);
+      engine.writeInputs(b);
       writeSeed(0, false);
       const enc = ctx.device.createCommandEncoder({ label: 'eval' });
       enc.clearBuffer(lossBuf.buffer);
@@ -298,10 +281,6 @@ export async function createTrainer(
     return { loss: count > 0 ? lossSum / count : NaN, tokens: count };
   }
 
-  async function readFlat(t: Tensor): Promise<Float32Array> {
-    return (await ctx.readF32(t, opt.count)).slice(0, opt.count);
-  }
-
   async function checkpoint(): Promise<Uint8Array> {
     await drain(0);
     return encodeCheckpoint({
@@ -312,27 +291,15 @@ export async function createTrainer(
       spec,
       baseModel,
       elapsedSeconds: clock.elapsed(),
-      params: await readFlat(opt.flat),
-      m: await readFlat(opt.m),
-      v: await readFlat(opt.v),
+      params: await readFlat(ctx, opt, opt.flat),
+      m: await readFlat(ctx, opt, opt.m),
+      v: await readFlat(ctx, opt, opt.v),
     });
   }
 
   async function loraWeights(): Promise<LoraWeights> {
     await drain(0);
-    const flat = await readFlat(opt.flat);
-    const w = initLora(mc, spec, 0);
-    let i = 0;
-    for (const layer of w.layers) {
-      for (const m of spec.targets) {
-        const p = layer[m]!;
-        p.a = flat.slice(opt.layout[i].offset, opt.layout[i].offset + opt.layout[i].count);
-        i++;
-        p.b = flat.slice(opt.layout[i].offset, opt.layout[i].offset + opt.layout[i].count);
-        i++;
-      }
-    }
-    return w;
+    return readLoraWeights(ctx, engine, opt, spec);
   }
 
   const evalEvery = hyper.evalEvery;
@@ -405,14 +372,7 @@ export async function createTrainer(
     evaluate,
     checkpoint,
     loraWeights,
-    deviceLora: () => ({
-      spec,
-      layers: engine.sites.map((layer) => {
-        const out: DecodeLora['layers'][number] = {};
-        for (const m of spec.targets) out[m] = { A: layer[m]!.A, B: layer[m]!.B };
-        return out;
-      }),
-    }),
+    deviceLora: () => deviceLoraOf(engine, spec),
     async exportAdapter() {
       return exportAdapter(await loraWeights(), { baseModel, dropout: hyper.lora.dropout });
     },

@@ -1,28 +1,32 @@
-// The worker's one seam onto src/data: parser, tokenizer loading, template resolution and
-// tokenization. Kept in one file so that the rest of the worker does not depend on the exact
-// signatures in src/data.
-import { tokenizeExample } from '../data/masking.ts';
-import { createJsonlParser, type JsonlParser } from '../data/jsonl.ts';
-import { resolveTemplate, type ChatTemplate } from '../data/templates.ts';
-import { loadTokenizer, type Tokenizer } from '../data/tokenizer.ts';
-import type { Example, TokenizedExample } from '../data/types.ts';
+// The dataset worker's seam onto src/data: tokenizer loading (Hub, local files, or the loaded
+// model's own files), the chat template for the user's choice, and tokenization, in one file so
+// the rest of the worker does not depend on the exact signatures in src/data.
+import {
+  chatTemplateFor,
+  loadTokenizer,
+  prepareExample,
+  tokenizationFingerprint,
+  tokenizerFingerprint,
+  tokenizerFromFiles,
+  type ChatTemplate,
+  type Example,
+  type TokenizedExample,
+  type Tokenizer,
+} from '../data/index.ts';
 import type { PreviewSettings, TemplateInfo, TokenizerInfo, TokenizerSource } from './protocol.ts';
-
-export type Parser = JsonlParser;
 
 export interface LoadedTokenizer {
   info: TokenizerInfo;
-  decode(ids: number[]): string;
   tokenizer: Tokenizer;
+  /** Which tokenizer (its files' fingerprint); null when the files' text is not at hand (Hub). */
+  fingerprint: string | null;
 }
 
 export interface Renderer {
   info: TemplateInfo;
-  tokenize(example: Example, settings: PreviewSettings): TokenizedExample;
-}
-
-export function createParser(): Parser {
-  return createJsonlParser();
+  /** The tokenization's fingerprint (null when the tokenizer has none). */
+  fingerprint: string | null;
+  tokenize(example: Example): { example: TokenizedExample } | { line: number; error: string };
 }
 
 /** End-of-turn and other structural tokens worth showing next to the tokenizer's name. */
@@ -33,48 +37,43 @@ function folderOf(file: File): string {
   return path && path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : 'local files';
 }
 
-export async function loadTokenizerFrom(source: TokenizerSource): Promise<LoadedTokenizer> {
-  const tokenizer =
-    source.kind === 'hub'
-      ? await loadTokenizer(source)
-      : await loadTokenizer({
-          kind: 'files',
-          tokenizerJson: await source.tokenizerJson.text(),
-          tokenizerConfig: await source.tokenizerConfig.text(),
-          name: folderOf(source.tokenizerJson),
-        });
-  const specials = new Set<string>();
-  if (tokenizer.bosToken) specials.add(tokenizer.bosToken);
-  if (tokenizer.eosToken) specials.add(tokenizer.eosToken);
-  for (const t of kTurnTokens) if (tokenizer.addedTokens.includes(t)) specials.add(t);
+async function open(source: TokenizerSource): Promise<{ tok: Tokenizer; fp: string | null }> {
+  if (source.kind === 'hub') return { tok: await loadTokenizer(source), fp: null };
+  if (source.kind === 'model') {
+    return {
+      tok: tokenizerFromFiles(source.json, source.config, source.name),
+      fp: source.fingerprint,
+    };
+  }
+  const json = await source.tokenizerJson.text();
+  const config = await source.tokenizerConfig.text();
   return {
-    tokenizer,
-    decode: (ids) => tokenizer.decode(ids),
+    tok: tokenizerFromFiles(json, config, folderOf(source.tokenizerJson)),
+    fp: tokenizerFingerprint(json, config),
+  };
+}
+
+export async function loadTokenizerFrom(source: TokenizerSource): Promise<LoadedTokenizer> {
+  const { tok, fp } = await open(source);
+  const specials = new Set<string>();
+  if (tok.bosToken) specials.add(tok.bosToken);
+  if (tok.eosToken) specials.add(tok.eosToken);
+  for (const t of kTurnTokens) if (tok.addedTokens.includes(t)) specials.add(t);
+  return {
+    tokenizer: tok,
+    fingerprint: fp,
     info: {
-      name: tokenizer.name,
-      vocabSize: tokenizer.vocabSize,
-      hasChatTemplate: tokenizer.chatTemplate !== null,
+      name: tok.name,
+      vocabSize: tok.vocabSize,
+      hasChatTemplate: tok.chatTemplate !== null,
       specialTokens: [...specials],
+      fromModel: source.kind === 'model',
     },
   };
 }
 
-function overrideOf(settings: PreviewSettings): string | undefined {
-  const t = settings.template;
-  if (t.kind === 'model') return undefined;
-  if (t.kind === 'builtin') return t.name;
-  if (!t.source.trim()) throw new Error('the custom template is empty: type a Jinja template');
-  if (!t.source.includes('{{') && !t.source.includes('{%')) {
-    throw new Error('a custom template must be Jinja (with {{ … }} or {% … %})');
-  }
-  return t.source;
-}
-
 export function makeRenderer(loaded: LoadedTokenizer, settings: PreviewSettings): Renderer {
-  const template: ChatTemplate = resolveTemplate(loaded.tokenizer, {
-    override: overrideOf(settings),
-    date: settings.date,
-  });
+  const template: ChatTemplate = chatTemplateFor(loaded.tokenizer, settings.template, settings.date);
   return {
     info: {
       name: template.name,
@@ -82,15 +81,16 @@ export function makeRenderer(loaded: LoadedTokenizer, settings: PreviewSettings)
       usesDate: template.usesDate,
       dateString: template.dateString,
     },
-    tokenize: (example, s) => tokenize(loaded.tokenizer, template, example, s),
+    fingerprint:
+      loaded.fingerprint === null
+        ? null
+        : tokenizationFingerprint({
+            tokenizer: loaded.fingerprint,
+            template: settings.template,
+            date: settings.date,
+            maxLength: settings.maxLength,
+          }),
+    tokenize: (example) =>
+      prepareExample(loaded.tokenizer, template, example, settings.maxLength),
   };
-}
-
-function tokenize(
-  tokenizer: Tokenizer,
-  template: ChatTemplate,
-  example: Example,
-  settings: PreviewSettings,
-): TokenizedExample {
-  return tokenizeExample(tokenizer, template, example, { maxLength: settings.maxLength });
 }

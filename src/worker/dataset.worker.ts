@@ -1,17 +1,23 @@
 // The dataset worker: streams a JSONL file through the src/data parser with progress, tokenizes
-// every example with the chosen tokenizer and chat template, and answers the UI's requests for
-// one example's tokens. Runs off the main thread so a 100 MB / 100k-line file never freezes the page.
-//
-// Memory: the parsed examples are kept; token arrays are not (100k examples × 2k tokens would
-// not fit). Only per-example counts are kept, and the selected example is re-tokenized on demand.
-import type { Example } from '../data/types.ts';
+// every example with the chosen tokenizer and chat template (once a model is loaded: the model's
+// own tokenizer files, sent by the engine), keeps the tokens, and answers the UI: one example's
+// tokens for the preview, the run plan for the Train form's settings, and the tokenized dataset
+// itself for training. The preview and the trainer read the same token arrays, so what the preview
+// shows is what trains. Runs off the main thread so a 100 MB / 100k-line file never freezes the page.
 import {
-  createParser,
-  loadTokenizerFrom,
-  makeRenderer,
-  type Renderer,
-  type LoadedTokenizer,
-} from './dataApi.ts';
+  copyExampleSet,
+  exampleAt,
+  exampleSetBuffers,
+  ExampleSetBuilder,
+  tokenCounts,
+  tokenStats,
+  type Example,
+  type ExampleSet,
+  type TokenCountsOrFailure,
+} from '../data/index.ts';
+import { createJsonlParser } from '../data/jsonl.ts';
+import { planRun } from '../engine/index.ts';
+import { loadTokenizerFrom, makeRenderer, type LoadedTokenizer, type Renderer } from './dataApi.ts';
 import { tokenPieces } from './pieces.ts';
 import type {
   DatasetInput,
@@ -27,21 +33,29 @@ import {
   parseFacts,
   tokenColumns,
   transferables,
-  tokenStats,
   type ParseFacts,
-  type TokenCounts,
 } from './summary.ts';
+
+/** What tokenizing the dataset produced: per valid row its counts (or the template's failure),
+ * and the token arrays of every row that tokenized. */
+interface Tokenized {
+  counts: TokenCountsOrFailure[];
+  set: ExampleSetBuilder;
+  /** Row index (into examples) → index in the set, -1 when the template failed. */
+  setIndex: Int32Array;
+  fingerprint: string | null;
+  maxLength: number;
+}
 
 interface Dataset {
   job: number;
   name: string;
   bytes: number;
-  totalLines: number;
   errorLines: number;
   examples: Example[];
   facts: ParseFacts;
   byLine: Map<number, number>;
-  counts: TokenCounts[] | null;
+  tokenized: Tokenized | null;
 }
 
 const state: {
@@ -67,22 +81,24 @@ const yieldToMessages = () => new Promise<void>((r) => setTimeout(r, 0));
 const kProgressMs = 80;
 const kInterimMs = 5000;
 
-async function readDataset(job: number, input: DatasetInput): Promise<void> {
-  let stream: ReadableStream<Uint8Array>;
-  let total: number;
-  let name: string;
+async function openStream(
+  input: DatasetInput,
+): Promise<{ stream: ReadableStream<Uint8Array>; total: number; name: string }> {
   if (input.kind === 'file') {
-    stream = input.file.stream();
-    total = input.file.size;
-    name = input.file.name;
-  } else {
-    const res = await fetch(input.url);
-    if (!res.ok || !res.body) throw new Error(`Could not fetch ${input.url}: HTTP ${res.status}`);
-    total = Number(res.headers.get('content-length') ?? 0);
-    stream = res.body;
-    name = input.name;
+    return { stream: input.file.stream(), total: input.file.size, name: input.file.name };
   }
-  const parser = createParser();
+  const res = await fetch(input.url);
+  if (!res.ok || !res.body) throw new Error(`Could not fetch ${input.url}: HTTP ${res.status}`);
+  return {
+    stream: res.body,
+    total: Number(res.headers.get('content-length') ?? 0),
+    name: input.name,
+  };
+}
+
+async function readDataset(job: number, input: DatasetInput): Promise<void> {
+  const { stream, total, name } = await openStream(input);
+  const parser = createJsonlParser();
   const decoder = new TextDecoder('utf-8');
   const reader = stream.getReader();
   let done = 0;
@@ -118,12 +134,11 @@ async function readDataset(job: number, input: DatasetInput): Promise<void> {
     job,
     name,
     bytes: done,
-    totalLines: result.totalLines,
     errorLines: new Set(result.errors.map((e) => e.line)).size,
     examples: result.examples,
     facts,
     byLine: new Map(result.examples.map((ex, i) => [ex.line, i])),
-    counts: null,
+    tokenized: null,
   };
   state.dataset = dataset;
   const table = exampleTable(dataset.examples, facts);
@@ -142,55 +157,37 @@ function jobSuperseded(job: number): boolean {
 
 function summaryOf(d: Dataset) {
   const summary = datasetSummary(d.name, d.bytes, d.errorLines, d.facts);
-  if (d.counts && state.settings) {
-    summary.tokens = tokenStats(d.examples, d.counts, state.settings.maxLength);
-  }
+  if (d.tokenized) summary.tokens = tokenStats(d.tokenized.counts, d.tokenized.maxLength);
   return summary;
 }
 
-/** Token counts of one example; a template that fails on it excludes it, with the reason. */
-function countTokens(renderer: Renderer, example: Example, settings: PreviewSettings): TokenCounts {
-  try {
-    const t = renderer.tokenize(example, settings);
-    let trained = 0;
-    for (const l of t.labels) if (l !== -100) trained++;
-    return {
-      tokens: t.inputIds.length,
-      trained,
-      masked: t.inputIds.length - trained,
-      fullLength: t.fullLength,
-      truncatedTrainedTokens: t.truncatedTrainedTokens,
-      excluded: t.excluded,
-    };
-  } catch (err) {
-    const reason = `the template failed: ${errorMessage(err)}`;
-    return {
-      tokens: 0,
-      trained: 0,
-      masked: 0,
-      fullLength: 0,
-      truncatedTrainedTokens: 0,
-      excluded: reason,
-    };
-  }
-}
-
-/** Tokenizes the whole dataset (counts only) when dataset, tokenizer and settings are all there. */
+/** Tokenizes the whole dataset when dataset, tokenizer and settings are all there. */
 async function tokenizeDataset(): Promise<void> {
   const { dataset, tokenizer, renderer, settings } = state;
   if (!dataset || !tokenizer || !renderer || !settings) return;
   const epoch = ++state.epoch;
   const { job, examples } = dataset;
-  const counts: TokenCounts[] = [];
+  const work: Tokenized = {
+    counts: [],
+    set: new ExampleSetBuilder(),
+    setIndex: new Int32Array(examples.length).fill(-1),
+    fingerprint: renderer.fingerprint,
+    maxLength: settings.maxLength,
+  };
   let last = performance.now();
   let lastInterim = last;
   for (let i = 0; i < examples.length; i++) {
-    counts.push(countTokens(renderer, examples[i], settings));
+    const r = renderer.tokenize(examples[i]);
+    if ('error' in r) work.counts.push(r);
+    else {
+      work.counts.push(tokenCounts(r.example));
+      work.setIndex[i] = work.set.push(r.example);
+    }
     const now = performance.now();
     if (now - lastInterim > kInterimMs) {
       // Large datasets take a while: show the statistics of what is tokenized so far.
       lastInterim = now;
-      sendTokenized(dataset, counts, false);
+      sendTokenized(dataset, work, false);
     }
     if (now - last > kProgressMs) {
       last = now;
@@ -200,21 +197,20 @@ async function tokenizeDataset(): Promise<void> {
         phase: 'tokenizing',
         done: i + 1,
         total: examples.length,
-        lines: dataset.totalLines,
+        lines: dataset.examples.length + dataset.errorLines,
       });
       await yieldToMessages();
       if (state.epoch !== epoch || state.dataset !== dataset) return;
     }
   }
-  dataset.counts = counts;
-  sendTokenized(dataset, counts, true);
+  dataset.tokenized = work;
+  sendTokenized(dataset, work, true);
 }
 
-function sendTokenized(dataset: Dataset, counts: TokenCounts[], done: boolean): void {
-  const columns = done ? tokenColumns(dataset.examples, dataset.facts, counts) : null;
+function sendTokenized(dataset: Dataset, work: Tokenized, done: boolean): void {
+  const columns = done ? tokenColumns(dataset.examples, dataset.facts, work.counts) : null;
   const summary = datasetSummary(dataset.name, dataset.bytes, dataset.errorLines, dataset.facts);
-  if (state.settings)
-    summary.tokens = tokenStats(dataset.examples, counts, state.settings.maxLength);
+  summary.tokens = tokenStats(work.counts, work.maxLength);
   send(
     { kind: 'dataset-tokenized', job: dataset.job, summary, columns, done },
     columns ? transferables(columns) : [],
@@ -222,21 +218,23 @@ function sendTokenized(dataset: Dataset, counts: TokenCounts[], done: boolean): 
 }
 
 function exampleDetail(line: number): ExampleDetail | null {
-  const { dataset, tokenizer, renderer, settings } = state;
-  if (!dataset || !tokenizer || !renderer || !settings) return null;
+  const { dataset, tokenizer } = state;
+  const tokenized = dataset?.tokenized;
+  if (!dataset || !tokenizer || !tokenized) return null;
   const index = dataset.byLine.get(line);
   if (index === undefined) return null;
-  const example = dataset.examples[index];
-  const t = renderer.tokenize(example, settings);
-  const { pieces, partial } = tokenPieces(t.inputIds, (ids) => tokenizer.decode(ids));
-  const flags = tokenColumns(
-    [example],
-    dataset.facts,
-    dataset.counts ? [dataset.counts[index]] : null,
-  ).flags[0];
+  const at = tokenized.setIndex[index];
+  const counts = tokenized.counts[index];
+  if (at < 0) {
+    throw new Error('error' in counts ? counts.error : 'this example could not be tokenized');
+  }
+  // The very tokens training gets (the same arrays `take-examples` hands to the engine).
+  const t = exampleAt(tokenized.set.view(''), at);
+  const { pieces, partial } = tokenPieces(t.inputIds, (ids) => tokenizer.tokenizer.decode(ids));
+  const flags = tokenColumns([dataset.examples[index]], dataset.facts, [counts]).flags[0];
   return {
     line,
-    format: example.format,
+    format: dataset.examples[index].format,
     inputIds: t.inputIds,
     labels: t.labels,
     roles: t.roles,
@@ -246,6 +244,35 @@ function exampleDetail(line: number): ExampleDetail | null {
     truncatedTrainedTokens: t.truncatedTrainedTokens,
     flags: flagList(flags),
   };
+}
+
+/** The tokenized dataset for training: a transferable copy, with the tokenization's fingerprint. */
+function takeExamples(): { name: string; set: ExampleSet } {
+  const d = state.dataset;
+  if (!d) throw new Error('Choose a dataset first (Dataset step).');
+  if (!d.tokenized) throw new Error('The dataset is still being tokenized: wait for it to finish.');
+  if (d.tokenized.fingerprint === null) {
+    throw new Error(
+      "The dataset was tokenized with the Model step's tokenizer, not the loaded model's: load the model, wait for the preview to re-tokenize, then start.",
+    );
+  }
+  return { name: d.name, set: copyExampleSet(d.tokenized.set.view(d.tokenized.fingerprint)) };
+}
+
+/** Token lengths of the trainable examples (what the run plan needs). */
+function trainableLengths(): number[] {
+  const t = state.dataset?.tokenized;
+  if (!t) return [];
+  const set = t.set.view('');
+  const out: number[] = [];
+  for (let i = 0; i < set.count; i++) {
+    const a = set.offsets[i];
+    const b = set.offsets[i + 1];
+    let trained = false;
+    for (let j = a + 1; j < b && !trained; j++) trained = (set.marks[j] & 0x80) !== 0;
+    if (trained) out.push(b - a);
+  }
+  return out;
 }
 
 /** Rebuilds the renderer from tokenizer + template; reports a template error instead of throwing. */
@@ -262,12 +289,16 @@ function rebuildRenderer(): boolean {
   }
 }
 
+function invalidate(): void {
+  state.epoch++;
+  if (state.dataset) state.dataset.tokenized = null;
+}
+
 async function handle(msg: WorkerRequest): Promise<void> {
   switch (msg.kind) {
     case 'configure': {
       state.settings = msg.settings;
-      state.epoch++;
-      if (state.dataset) state.dataset.counts = null;
+      invalidate();
       if (rebuildRenderer()) await tokenizeDataset();
       return;
     }
@@ -277,7 +308,12 @@ async function handle(msg: WorkerRequest): Promise<void> {
       send({
         kind: 'tokenizer-loading',
         job,
-        message: source.kind === 'hub' ? `Downloading ${source.id}…` : 'Reading local files…',
+        message:
+          source.kind === 'hub'
+            ? `Downloading ${source.id}…`
+            : source.kind === 'model'
+              ? `Using ${source.name}'s own tokenizer…`
+              : 'Reading local files…',
       });
       let loaded: LoadedTokenizer;
       try {
@@ -289,9 +325,8 @@ async function handle(msg: WorkerRequest): Promise<void> {
       // A slower, older request (a Hub download) must not replace a newer one (local files).
       if (job !== latestTokenizerJob) return;
       state.tokenizer = loaded;
-      state.epoch++;
-      send({ kind: 'tokenizer-ready', job, info: state.tokenizer.info });
-      if (state.dataset) state.dataset.counts = null;
+      invalidate();
+      send({ kind: 'tokenizer-ready', job, info: loaded.info });
       if (rebuildRenderer()) await tokenizeDataset();
       return;
     }
@@ -313,6 +348,23 @@ async function handle(msg: WorkerRequest): Promise<void> {
         send({ kind: 'example-failed', line: msg.line, message: errorMessage(err) });
       }
       return;
+    }
+    case 'take-examples': {
+      try {
+        const { name, set } = takeExamples();
+        send({ kind: 'examples', job: msg.job, name, examples: set }, exampleSetBuffers(set));
+      } catch (err) {
+        send({ kind: 'examples-failed', job: msg.job, message: errorMessage(err) });
+      }
+      return;
+    }
+    case 'plan-run': {
+      send({ kind: 'run-plan', job: msg.job, plan: planRun(trainableLengths(), msg.settings) });
+      return;
+    }
+    default: {
+      const never: never = msg;
+      throw new Error(`unknown request ${JSON.stringify(never)}`);
     }
   }
 }

@@ -1,31 +1,66 @@
-// The engine worker: owns the GPUDevice (acquired through src/gpu/device.ts), loads the model,
-// tokenizes the dataset with the model's tokenizer, trains with createTrainer, streams progress,
-// pauses, resumes and stops, keeps a checkpoint in IndexedDB so a reloaded tab can resume,
-// generates base vs tuned side by side, and exports the PEFT adapter. The UI talks to it only
-// through the messages of engineProtocol.ts. State and GPU failures: engineState.ts; the training
-// run: engineRun.ts.
-import { kernelsTuned, tuneKernels } from '../kernels/tune.ts';
-import { loadDeviceModel } from '../model/layers/load.ts';
-import { targetModules } from '../train/config.ts';
-import { templateFor } from './engineData.ts';
-import { modelCard, peftSnippet } from './engineExport.ts';
-import { generateSideBySide } from './engineGenerate.ts';
+// The engine worker: opens the engine on this tab's GPU (src/gpu/device.ts), loads the model from
+// the source the user picked, trains on the dataset worker's tokens, streams progress, pauses,
+// resumes and stops, keeps a checkpoint in IndexedDB so a reloaded tab can resume, generates base
+// vs tuned side by side, and exports the PEFT adapter with its model card. It calls the engine's
+// one API (src/engine) and nothing under it; the UI talks to it only through engineProtocol.ts.
+import { chatTemplateFor } from '../data/index.ts';
 import {
+  cacheStorageCache,
+  demoModelConfig,
+  demoModelSource,
+  downloadTracker,
+  EngineError,
   estimateMemory,
-  fmtBytes,
-  modelParamCount,
-  openModel,
+  hubSource,
+  blobSource,
+  kDemoTokenizerName,
+  peftSnippet,
+  promptIds,
   readModelConfig,
-} from './engineModel.ts';
+  toFailure,
+  type ModelSource,
+  type Sampling,
+} from '../engine/index.ts';
 import { resumeSaved, runLoop, startRun, stopRun } from './engineRun.ts';
-import { errorText, gpu, needGpu, send, st } from './engineState.ts';
+import { engine, needEngine, send, st } from './engineState.ts';
 import { clearRun, loadRun } from './engineStore.ts';
-import type {
-  EngineRequest,
-  ModelSpec,
-  SamplingSettings,
-  TemplateChoice,
-} from './engineProtocol.ts';
+import type { EngineRequest, ModelProgress, ModelSpec, TemplateChoice } from './engineProtocol.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Sources
+
+async function fetchText(url: string): Promise<string> {
+  const res = await fetch(url);
+  if (!res.ok) throw new EngineError('network', `could not fetch ${url} (HTTP ${res.status})`);
+  return res.text();
+}
+
+const demoAsset = (file: string) =>
+  new URL(`${import.meta.env.BASE_URL}demo/${file}`, self.location.origin).href;
+
+async function sourceOf(spec: ModelSpec, onProgress: (p: ModelProgress) => void): Promise<ModelSource> {
+  if (spec.kind === 'demo') {
+    const [json, config] = await Promise.all([
+      fetchText(demoAsset('tokenizer.json')),
+      fetchText(demoAsset('tokenizer_config.json')),
+    ]);
+    return demoModelSource(json, config);
+  }
+  if (spec.kind === 'files') return blobSource(spec.name, spec.files);
+  let cache;
+  try {
+    cache = typeof caches === 'undefined' ? undefined : cacheStorageCache();
+  } catch {
+    cache = undefined;
+  }
+  return hubSource({
+    repo: spec.id,
+    revision: spec.revision,
+    endpoint: spec.endpoint,
+    cache,
+    onProgress: downloadTracker(onProgress),
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -34,142 +69,114 @@ let latestModelJob = 0;
 
 async function loadModel(job: number, spec: ModelSpec, template: TemplateChoice, date: string) {
   latestModelJob = job;
-  const progress = (message: string, done = 0, total = 0, unit: 'bytes' | 'items' = 'bytes') =>
-    send({ kind: 'model-progress', job, message, done, total, unit });
+  const progress = (p: ModelProgress) => send({ kind: 'model-progress', job, progress: p });
   try {
-    if (st.run?.running) throw new Error('stop the training run before loading another model');
-    const ctx = await needGpu();
-    progress(spec.kind === 'hub' ? `Fetching ${spec.id}…` : 'Reading the model files…');
-    const downloads = new Map<string, { loaded: number; total: number }>();
-    const opened = await openModel(spec, (p) => {
-      downloads.set(p.file, { loaded: p.loaded, total: p.total ?? p.loaded });
-      let loaded = 0;
-      let total = 0;
-      for (const d of downloads.values()) {
-        loaded += d.loaded;
-        total += d.total;
-      }
-      const verb = p.fromCache ? 'From cache' : 'Downloading';
-      progress(`${verb} ${p.file}: ${fmtBytes(p.loaded)}`, loaded, total);
+    if (st.run?.running) throw new EngineError('bad-input', 'stop the training run before loading another model');
+    const e = await needEngine();
+    progress({
+      stage: 'open',
+      message: spec.kind === 'hub' ? `Fetching ${spec.id}…` : 'Reading the model files…',
+      done: 0,
+      total: 0,
     });
+    const source = await sourceOf(spec, progress);
     if (job !== latestModelJob) return;
     if (st.loaded) {
-      st.run?.trainer.destroy();
+      st.run?.training.destroy();
       st.run = null;
       st.loaded.model.destroy();
       st.loaded = null;
     }
-    const model = await loadDeviceModel(ctx, opened.source, {
-      onProgress: (p) =>
-        progress(
-          `Uploading weights to the GPU (${p.index}/${p.count} tensors)`,
-          p.bytesDone,
-          p.bytesTotal,
-        ),
+    const model = await e.loadModel(source, {
+      onProgress: progress,
+      demo: spec.kind === 'demo',
+      tokenizerName: spec.kind === 'demo' ? kDemoTokenizerName : undefined,
     });
-    st.loaded = { spec, model, tokenizer: opened.tokenizer, demo: opened.demo };
-    // Once per GPU (the choices persist in IndexedDB): before any trainer or generator builds ops.
-    if (!kernelsTuned(ctx)) {
-      await tuneKernels(ctx, {
-        onProgress: (p) =>
-          progress('Tuning the kernels for this GPU (once)…', p.done, p.total, 'items'),
-      });
+    st.loaded = { spec, model };
+    // Once per GPU (the choices persist in IndexedDB): before any run or generator builds ops.
+    if (!e.tuned()) {
+      await e.tune((p) =>
+        progress({
+          stage: 'tune',
+          message: 'Tuning the kernels for this GPU (once)…',
+          done: p.done,
+          total: p.total,
+        }),
+      );
     }
-    const cfg = model.config;
     let templateName = '';
     try {
-      templateName = templateFor(opened.tokenizer, template, date).name;
-    } catch (e) {
-      templateName = `none (${errorText(e)})`;
+      templateName = chatTemplateFor(model.tok.tokenizer, template, date).name;
+    } catch {
+      templateName = '';
     }
-    const weightBytes = [...model.weights.values()].reduce((a, t) => a + t.bytes, 0);
+    const t = model.tok;
     send({
       kind: 'model-ready',
       job,
-      info: {
-        name: model.name,
-        architecture: cfg.architecture,
-        family: cfg.family,
-        layers: cfg.layers,
-        hidden: cfg.hidden,
-        vocab: cfg.vocab,
-        params: modelParamCount(cfg),
-        weightDtype: model.weightDtype,
-        weightBytes,
-        tokenizer: opened.tokenizer.name,
-        template: templateName,
-        demo: opened.demo,
-      },
+      info: model.info,
+      template: templateName,
+      tokenizer: { name: t.name, json: t.json, config: t.config, fingerprint: t.fingerprint },
     });
-  } catch (e) {
-    send({ kind: 'model-failed', job, message: errorText(e) });
+  } catch (err) {
+    send({ kind: 'model-failed', job, failure: toFailure(err) });
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Generation and export
 
-async function generate(job: number, prompt: string, sampling: SamplingSettings) {
+async function generate(job: number, prompt: string, sampling: Sampling) {
   st.generating = job;
   try {
     const loaded = st.loaded;
     const run = st.run;
-    if (!loaded) throw new Error('load a model first');
-    if (!run) throw new Error('train an adapter first (Train step)');
-    if (run.running) throw new Error('pause or stop the run first: the GPU is busy training');
-    const ctx = await needGpu();
-    const chat = templateFor(loaded.tokenizer, run.template, run.date);
-    const r = await generateSideBySide({
-      ctx,
-      model: loaded.model,
-      tokenizer: loaded.tokenizer,
-      template: chat,
-      lora: await run.trainer.loraWeights(),
-      prompt,
+    if (!loaded) throw new EngineError('bad-input', 'load a model first');
+    if (!run) throw new EngineError('bad-input', 'train an adapter first (Train step)');
+    if (run.running) throw new EngineError('bad-input', 'pause or stop the run first: the GPU is busy training');
+    const e = await needEngine();
+    const tok = loaded.model.tok.tokenizer;
+    const template = chatTemplateFor(tok, run.template, run.date);
+    const r = await e.generateSideBySide(loaded.model, await run.training.adapterWeights(), {
+      prompt: promptIds(tok, template, prompt),
       sampling,
       onText: (which, text) => send({ kind: 'generate-token', job, which, text }),
-      cancelled: () => st.generating !== job,
+      shouldStop: () => st.generating !== job,
     });
-    send({ kind: 'generate-done', job, message: `${r.tokens} tokens generated` });
-  } catch (e) {
-    send({ kind: 'generate-failed', job, message: errorText(e) });
+    const n = r.base.tokens.length + r.tuned.tokens.length;
+    send({ kind: 'generate-done', job, message: `${n} tokens generated` });
+  } catch (err) {
+    send({ kind: 'generate-failed', job, failure: toFailure(err) });
   }
 }
 
 async function exportFiles(datasetName: string, datasetExamples: number) {
   try {
     const run = st.run;
-    if (!run || !st.loaded) throw new Error('train an adapter first');
-    if (run.running) throw new Error('pause or stop the run first');
-    const t = run.trainer;
+    if (!run || !st.loaded) throw new EngineError('bad-input', 'train an adapter first');
+    if (run.running) throw new EngineError('bad-input', 'pause or stop the run first');
+    const t = run.training;
     const files = await t.exportAdapter();
-    const baseModel = st.loaded.model.name;
+    const e = await needEngine();
+    const baseModel = st.loaded.model.info.name;
     send({
       kind: 'export-ready',
       files: {
         adapterSafetensors: files['adapter_model.safetensors'],
         adapterConfig: files['adapter_config.json'],
-        modelCard: modelCard({
-          baseModel,
+        modelCard: t.modelCard({
           datasetName: datasetName || run.datasetName,
-          datasetExamples: datasetExamples || t.trainExamples + t.evalExamples,
-          trainExamples: t.trainExamples,
-          evalExamples: t.evalExamples,
-          hyper: t.hyper,
-          targets: targetModules(t.hyper.lora),
-          steps: t.step,
-          totalSteps: t.totalSteps,
-          seqLen: t.seqLen,
+          datasetExamples: datasetExamples || t.info.trainExamples + t.info.evalExamples,
           finalLoss: run.lastLoss,
           finalEvalLoss: run.lastEval,
           elapsedSeconds: run.elapsed,
-          device: st.summary?.description ?? '',
+          device: e.info.description || [e.info.vendor, e.info.architecture].filter(Boolean).join(' '),
         }),
         peftSnippet: peftSnippet(baseModel),
       },
     });
-  } catch (e) {
-    send({ kind: 'export-failed', message: errorText(e) });
+  } catch (err) {
+    send({ kind: 'export-failed', failure: toFailure(err) });
   }
 }
 
@@ -179,23 +186,28 @@ async function announceSaved() {
   const rec = await loadRun();
   send({ kind: 'saved-run', run: rec && rec.run.step < rec.run.totalSteps ? rec.run : null });
 }
+st.onLost = () => void announceSaved();
 
 async function handle(msg: EngineRequest): Promise<void> {
   switch (msg.kind) {
     case 'probe':
-      await gpu();
+      await engine();
       return announceSaved();
     case 'estimate':
       try {
-        await gpu();
-        const cfg = await readModelConfig(msg.model);
+        const e = await engine();
+        const config =
+          msg.model.kind === 'demo'
+            ? demoModelConfig()
+            : await readModelConfig(await sourceOf(msg.model, () => {}));
+        const ram = (self.navigator as Navigator & { deviceMemory?: number }).deviceMemory;
         send({
           kind: 'estimate',
           job: msg.job,
-          estimate: estimateMemory(cfg, msg.knobs, st.summary),
+          estimate: estimateMemory(config, msg.settings, e?.info ?? null, ram),
         });
-      } catch (e) {
-        send({ kind: 'estimate-failed', job: msg.job, message: errorText(e) });
+      } catch (err) {
+        send({ kind: 'estimate-failed', job: msg.job, failure: toFailure(err) });
       }
       return;
     case 'load-model':
@@ -204,21 +216,23 @@ async function handle(msg: EngineRequest): Promise<void> {
     case 'train-resume-saved':
       try {
         if (msg.kind === 'train-start') {
-          await startRun(msg.settings, msg.dataset, msg.template, msg.date, null);
+          await startRun(msg.settings, msg.examples, msg.datasetName, msg.template, msg.date, null);
         } else {
           await resumeSaved();
         }
-      } catch (e) {
+      } catch (err) {
+        const failure = toFailure(err);
         send({
           kind: 'run-ended',
           reason: 'error',
-          step: st.run?.trainer.step ?? 0,
-          message: errorText(e),
+          step: st.run?.training.step ?? 0,
+          message: failure.message,
+          failure,
         });
       }
       return;
     case 'train-pause':
-      st.run?.trainer.pause();
+      st.run?.training.pause();
       return;
     case 'train-continue':
       if (st.run && !st.run.running) await runLoop(st.run);

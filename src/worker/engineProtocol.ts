@@ -1,13 +1,35 @@
 // The typed messages between the UI and the engine worker (the worker that owns the GPUDevice,
-// loads the model, trains, generates and exports). Every message is a member of a discriminated
-// union whose payload is tied to its `kind` (web-llm message.ts, with the payload typed per kind).
-// Everything is structured-cloneable (File objects included). The UI imports types from here only.
-import type { DatasetInput, TemplateChoice } from './protocol.ts';
+// loads the model, trains, generates and exports). Every payload is tied to its `kind`
+// (web-llm message.ts, typed per kind) and built from the engine's own types (src/engine): a
+// training event crosses as the engine's TrainEvent, a failure as its EngineFailure (kind, message,
+// what to do), the settings as its TrainSettings. Everything is structured-cloneable (File objects
+// and typed arrays included). The UI imports types from here and protocol.ts only.
+import type {
+  DeviceInfo,
+  EngineFailure,
+  MemoryEstimate,
+  ModelInfo,
+  RunInfo,
+  Sampling,
+  TrainEvent,
+  TrainSettings,
+} from '../engine/index.ts';
+import type { ExampleSet } from '../data/exampleset.ts';
+import type { TemplateChoice } from './protocol.ts';
 
-export type { DatasetInput, TemplateChoice };
-
-// ---------------------------------------------------------------------------------------------
-// Shapes
+export type {
+  DeviceInfo,
+  EngineFailure,
+  MemoryEstimate,
+  ModelInfo,
+  RunInfo,
+  Sampling,
+  TrainEvent,
+  TrainSettings,
+  ExampleSet,
+  TemplateChoice,
+};
+export type { EngineErrorKind, MemoryKnobs, StepEvent, RunSuggestion, RunPlan } from '../engine/index.ts';
 
 /** Where the model (weights + tokenizer) comes from. */
 export type ModelSpec =
@@ -15,102 +37,20 @@ export type ModelSpec =
   | { kind: 'files'; name: string; files: File[] }
   | { kind: 'demo' };
 
-/** The adapter (GPU) as the worker sees it. */
-export interface DeviceSummary {
-  description: string;
-  vendor: string;
-  architecture: string;
-  features: string[];
-  maxBufferSize: number;
-  maxStorageBufferBindingSize: number;
-}
-
-/** The sizes that decide device memory, as the train form holds them. */
-export interface MemoryKnobs {
-  maxLength: number;
-  microBatch: number;
-  r: number;
-  targets: 'all-linear' | string[];
-  dropout: number;
-}
-
-export interface MemoryEstimate {
-  /** Bytes by category (weights, lora, grads, optimizer, activations, scratch) and in total. */
-  byCategory: Record<string, number>;
-  total: number;
-  /** Largest single buffer, against the adapter's binding limit. */
-  largestBuffer: { name: string; bytes: number };
-  /** What we compare `total` against, and where that number comes from. */
-  budget: number;
-  budgetSource: string;
-  level: 'ok' | 'warn' | 'error';
+/** Loading a model: download, upload to the GPU, kernel tuning (counts configurations). */
+export interface ModelProgress {
+  stage: 'download' | 'upload' | 'tune' | 'open';
   message: string;
-  knobs: MemoryKnobs;
+  done: number;
+  total: number;
 }
 
-export interface ModelInfo {
+/** The loaded model's own tokenizer files: the dataset worker tokenizes with exactly these. */
+export interface ModelTokenizerFiles {
   name: string;
-  architecture: string;
-  family: string;
-  layers: number;
-  hidden: number;
-  vocab: number;
-  params: number;
-  weightDtype: string;
-  /** Device bytes of the frozen weights. */
-  weightBytes: number;
-  tokenizer: string;
-  template: string;
-  demo: boolean;
-}
-
-/** Hyperparameters as the form holds them (converted to the trainer's by the worker). */
-export interface TrainSettings {
-  r: number;
-  alpha: number;
-  dropout: number;
-  targets: 'all-linear' | string[];
-  lr: number;
-  scheduler: 'cosine' | 'linear' | 'constant';
-  warmupRatio: number;
-  effectiveBatch: number;
-  microBatch: number;
-  epochs: number;
-  /** 0: use epochs. */
-  maxSteps: number;
-  maxLength: number;
-  packing: boolean;
-  evalSplit: number;
-  evalEvery: number;
-  checkpointEvery: number;
-  seed: number;
-}
-
-export interface RunInfo {
-  totalSteps: number;
-  seqLen: number;
-  trainExamples: number;
-  evalExamples: number;
-  excluded: number;
-  realTokenRatio: number;
-  loraParams: number;
-  plannedBytes: number;
-  gradAccum: number;
-  resumedFrom: number;
-}
-
-export interface StepMetrics {
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  loss: number | null;
-  lr: number;
-  gradNorm: number | null;
-  tokensPerSecond: number;
-  elapsedSeconds: number;
-  etaSeconds: number;
-  memoryBytes: number;
-  memoryPeakBytes: number;
+  json: string;
+  config: string;
+  fingerprint: string;
 }
 
 /** A run saved in IndexedDB that a reloaded page can resume. */
@@ -124,13 +64,6 @@ export interface SavedRun {
   settings: TrainSettings;
   /** Metrics so far, so the chart continues where it was. */
   history: { step: number; loss: number | null; lr: number; evalLoss?: number }[];
-}
-
-export interface SamplingSettings {
-  maxNewTokens: number;
-  temperature: number;
-  topP: number;
-  seed: number;
 }
 
 export interface ExportFiles {
@@ -147,12 +80,15 @@ export type RunStopReason = 'done' | 'stopped' | 'paused' | 'error';
 
 export type EngineRequest =
   | { kind: 'probe' }
-  | { kind: 'estimate'; job: number; model: ModelSpec; knobs: MemoryKnobs }
+  | { kind: 'estimate'; job: number; model: ModelSpec; settings: TrainSettings }
   | { kind: 'load-model'; job: number; model: ModelSpec; template: TemplateChoice; date: string }
   | {
       kind: 'train-start';
+      /** The dataset as the dataset worker tokenized it for the preview (its fingerprint must be
+       * this model's tokenizer + template + date + max length). */
+      examples: ExampleSet;
+      datasetName: string;
       settings: TrainSettings;
-      dataset: DatasetInput;
       template: TemplateChoice;
       date: string;
     }
@@ -161,38 +97,45 @@ export type EngineRequest =
   | { kind: 'train-continue' }
   | { kind: 'train-stop' }
   | { kind: 'discard-saved' }
-  | { kind: 'generate'; job: number; prompt: string; sampling: SamplingSettings }
+  | { kind: 'generate'; job: number; prompt: string; sampling: Sampling }
   | { kind: 'export'; datasetName: string; datasetExamples: number };
 
 // ---------------------------------------------------------------------------------------------
 // worker → UI
 
 export type EngineEvent =
-  | { kind: 'device'; device: DeviceSummary }
-  | { kind: 'device-unavailable'; message: string }
+  | { kind: 'device'; device: DeviceInfo }
+  | { kind: 'device-unavailable'; failure: EngineFailure }
   | { kind: 'saved-run'; run: SavedRun | null }
   | { kind: 'estimate'; job: number; estimate: MemoryEstimate }
-  | { kind: 'estimate-failed'; job: number; message: string }
+  | { kind: 'estimate-failed'; job: number; failure: EngineFailure }
+  | { kind: 'model-progress'; job: number; progress: ModelProgress }
   | {
-      kind: 'model-progress';
+      kind: 'model-ready';
       job: number;
-      message: string;
-      done: number;
-      total: number;
-      /** What done/total count (default bytes). */
-      unit?: 'bytes' | 'items';
+      info: ModelInfo;
+      /** The chat template's name for this tokenizer and choice ('' when none renders). */
+      template: string;
+      tokenizer: ModelTokenizerFiles;
     }
-  | { kind: 'model-ready'; job: number; info: ModelInfo }
-  | { kind: 'model-failed'; job: number; message: string }
+  | { kind: 'model-failed'; job: number; failure: EngineFailure }
   | { kind: 'run-preparing'; message: string }
   | { kind: 'run-started'; info: RunInfo; settings: TrainSettings; history: SavedRun['history'] }
-  | { kind: 'run-step'; metrics: StepMetrics }
-  | { kind: 'run-eval'; step: number; evalLoss: number }
-  | { kind: 'run-info'; message: string }
-  | { kind: 'run-checkpoint'; step: number; bytes: number }
-  | { kind: 'run-ended'; reason: RunStopReason; step: number; message: string }
+  | { kind: 'run-event'; event: TrainEvent }
+  | {
+      kind: 'run-ended';
+      reason: RunStopReason;
+      step: number;
+      message: string;
+      /** Why it stopped, when reason is 'error'. */
+      failure?: EngineFailure;
+    }
   | { kind: 'generate-token'; job: number; which: 'base' | 'tuned'; text: string }
   | { kind: 'generate-done'; job: number; message: string }
-  | { kind: 'generate-failed'; job: number; message: string }
+  | { kind: 'generate-failed'; job: number; failure: EngineFailure }
   | { kind: 'export-ready'; files: ExportFiles }
-  | { kind: 'export-failed'; message: string };
+  | { kind: 'export-failed'; failure: EngineFailure };
+
+// The defaults the Train form starts from and resets to: the engine's one table (the CLI's flags
+// default to the same values), and the Try step's sampling defaults.
+export { kDefaultSettings, kDefaultSampling } from '../engine/settings-public.ts';

@@ -1,84 +1,79 @@
-// Training in the engine worker: tokenize the dataset with the loaded model's tokenizer, create
-// the trainer, stream its events, pause / continue / stop, and save a checkpoint (with the dataset
-// and the metrics so far) into IndexedDB every N steps, at pause and at stop, so that a reloaded
-// tab can resume the same run.
-import type { TrainEvent } from '../train/events.ts';
-import type { TrainHyperInput } from '../train/config.ts';
-import { createTrainer, type Trainer } from '../train/trainer.ts';
-import { prepareData, templateFor } from './engineData.ts';
-import { datasetInputOf, datasetRecord, loadRun, saveRun, type StoredRun } from './engineStore.ts';
-import { errorText, kWhatToChange, needGpu, send, st, type Run } from './engineState.ts';
-import type { DatasetInput, SavedRun, TemplateChoice, TrainSettings } from './engineProtocol.ts';
-
-function hyperOf(s: TrainSettings): TrainHyperInput {
-  return {
-    lora: { r: s.r, alpha: s.alpha, dropout: s.dropout, targets: s.targets, useRslora: false },
-    lr: s.lr,
-    scheduler: s.scheduler,
-    warmupRatio: s.warmupRatio,
-    batchSize: s.microBatch,
-    gradAccum: Math.max(1, Math.round(s.effectiveBatch / s.microBatch)),
-    epochs: s.epochs,
-    maxSteps: s.maxSteps > 0 ? s.maxSteps : undefined,
-    maxLength: s.maxLength,
-    packing: s.packing,
-    evalSplit: s.evalSplit,
-    evalEvery: s.evalEvery,
-    checkpointEvery: s.checkpointEvery,
-    logEvery: 1,
-    seed: s.seed,
-  };
-}
+// Training in the engine worker: the tokenized dataset comes from the dataset worker (checked to be
+// this model's tokenization), the engine trains it and streams its events as they are, pause /
+// continue / stop, and a checkpoint (with the tokenized dataset and the metrics so far) goes into
+// IndexedDB every N steps, at pause and at stop, so that a reloaded tab resumes the same run.
+import { tokenizationFingerprint, trainableExamples } from '../data/index.ts';
+import { EngineError, toFailure, type TrainEvent } from '../engine/index.ts';
+import { loadRun, saveRun, type StoredRun } from './engineStore.ts';
+import { needEngine, send, st, type Run } from './engineState.ts';
+import type { ExampleSet, SavedRun, TemplateChoice, TrainSettings } from './engineProtocol.ts';
 
 async function persist(run: Run, checkpoint: Uint8Array, step: number) {
-  const loaded = st.loaded!;
-  if (run.failed) return;
+  const loaded = st.loaded;
+  if (run.failed || !loaded) return;
   await saveRun({
     run: {
       step,
-      totalSteps: run.trainer.totalSteps,
+      totalSteps: run.training.info.totalSteps,
       savedAt: Date.now(),
-      modelName: loaded.model.name,
+      modelName: loaded.model.info.name,
       modelKind: loaded.spec.kind,
       datasetName: run.datasetName,
-      settings: run.settings,
+      settings: run.training.settings,
       history: run.history.filter((h) => h.step <= step),
     },
     checkpoint,
-    dataset: run.dataset,
+    examples: run.examples,
     template: run.template,
     date: run.date,
   });
 }
 
+function recordEvent(run: Run, e: TrainEvent) {
+  if (e.kind === 'step') {
+    run.lastLoss = e.loss ?? run.lastLoss;
+    run.elapsed = e.elapsedSeconds;
+    run.history.push({ step: e.step, loss: e.loss, lr: e.lr });
+  } else if (e.kind === 'eval') {
+    run.lastEval = e.evalLoss;
+    const h = run.history.find((x) => x.step === e.step);
+    if (h) h.evalLoss = e.evalLoss;
+  }
+}
+
 export async function startRun(
   settings: TrainSettings,
-  dataset: DatasetInput,
+  examples: ExampleSet,
+  datasetName: string,
   template: TemplateChoice,
   date: string,
   resume: StoredRun | null,
 ) {
   const loaded = st.loaded;
-  if (!loaded) throw new Error('load a model first (Model step)');
-  if (st.run?.running) throw new Error('a run is already going');
-  const ctx = await needGpu();
-  send({ kind: 'run-preparing', message: 'Tokenizing the dataset with the model’s tokenizer…' });
-  const chat = templateFor(loaded.tokenizer, template, date);
-  const data = await prepareData(dataset, loaded.tokenizer, chat, settings.maxLength);
-  if (data.examples.length === 0) {
-    throw new Error(
-      `no trainable example in ${data.name} (${data.excluded.length} excluded, ${data.errorLines} bad lines)`,
+  if (!loaded) throw new EngineError('bad-input', 'load a model first (Model step)');
+  if (st.run?.running) throw new EngineError('bad-input', 'a run is already going');
+  const engine = await needEngine();
+  const expected = tokenizationFingerprint({
+    tokenizer: loaded.model.tok.fingerprint,
+    template,
+    date,
+    maxLength: settings.maxLength,
+  });
+  if (examples.fingerprint !== expected) {
+    throw new EngineError(
+      'bad-input',
+      "the dataset was tokenized with another tokenizer, template or max length than the loaded model's",
+      'Wait until the Dataset step has re-tokenized the dataset with the loaded model, then start again.',
     );
   }
   send({ kind: 'run-preparing', message: 'Building the GPU pipelines and buffers…' });
-  st.run?.trainer.destroy();
+  st.run?.training.destroy();
   st.run = null;
   const history: SavedRun['history'] = resume ? [...resume.run.history] : [];
-  const run: Run = {
-    trainer: null as unknown as Trainer,
-    settings,
-    dataset: datasetRecord(dataset),
-    datasetName: data.name,
+  // The run object exists before the trainer so that checkpoints written during creation land.
+  const run = {
+    examples,
+    datasetName,
     template,
     date,
     history,
@@ -87,78 +82,23 @@ export async function startRun(
     lastLoss: null,
     lastEval: null,
     elapsed: 0,
-  };
-  const onEvent = (e: TrainEvent) => {
-    if (e.kind === 'step') {
-      run.lastLoss = e.loss ?? run.lastLoss;
-      run.elapsed = e.elapsedSeconds;
-      history.push({ step: e.step, loss: e.loss, lr: e.lr });
-      send({
-        kind: 'run-step',
-        metrics: {
-          step: e.step,
-          totalSteps: e.totalSteps,
-          epoch: e.epoch,
-          loss: e.loss,
-          lr: e.lr,
-          gradNorm: e.gradNorm,
-          tokensPerSecond: e.tokensPerSecond,
-          elapsedSeconds: e.elapsedSeconds,
-          etaSeconds: e.etaSeconds,
-          memoryBytes: e.memory.totalCurrent,
-          memoryPeakBytes: e.memory.totalPeak,
-        },
-      });
-    } else if (e.kind === 'eval') {
-      run.lastEval = e.evalLoss;
-      const h = history.find((x) => x.step === e.step);
-      if (h) h.evalLoss = e.evalLoss;
-      send({ kind: 'run-eval', step: e.step, evalLoss: e.evalLoss });
-    } else if (e.kind === 'skipped') {
-      send({ kind: 'run-info', message: `Step ${e.step}: ${e.reason}` });
-    } else if (e.kind === 'info') {
-      send({ kind: 'run-info', message: e.message });
-    } else if (e.kind === 'checkpoint') {
-      send({ kind: 'run-checkpoint', step: e.step, bytes: e.bytes });
-    }
-  };
-  ctx.device.pushErrorScope('out-of-memory');
-  const created = await createTrainer(ctx, {
-    model: loaded.model,
-    train: data.examples,
-    hyper: hyperOf(settings),
+  } as Omit<Run, 'training'> as Run;
+  run.training = await engine.train(loaded.model, {
+    examples: trainableExamples(examples),
+    settings,
     resumeFrom: resume?.checkpoint,
-    baseModelName: loaded.model.name,
-    onEvent,
+    onEvent: (e) => {
+      recordEvent(run, e);
+      send({ kind: 'run-event', event: e });
+    },
     onCheckpoint: (bytes, step) => persist(run, bytes, step),
-  }).catch((e: unknown) => e as Error);
-  const oom = await ctx.device.popErrorScope();
-  if (oom) {
-    if (!(created instanceof Error)) created.destroy();
-    throw new Error(
-      `the GPU ran out of memory while allocating the run (${oom.message}). ${kWhatToChange}`,
-    );
-  }
-  if (created instanceof Error) throw created;
-  const trainer: Trainer = created;
-  run.trainer = trainer;
+  });
   st.run = run;
   send({
     kind: 'run-started',
-    settings,
+    settings: run.training.settings,
     history,
-    info: {
-      totalSteps: trainer.totalSteps,
-      seqLen: trainer.seqLen,
-      trainExamples: trainer.trainExamples,
-      evalExamples: trainer.evalExamples,
-      excluded: data.excluded.length,
-      realTokenRatio: trainer.realTokenRatio,
-      loraParams: trainer.plan.loraParams,
-      plannedBytes: trainer.plan.total,
-      gradAccum: trainer.hyper.gradAccum,
-      resumedFrom: resume ? resume.run.step : 0,
-    },
+    info: run.training.info,
   });
   await runLoop(run);
 }
@@ -166,7 +106,7 @@ export async function startRun(
 export async function runLoop(run: Run) {
   run.running = true;
   try {
-    const r = await run.trainer.run();
+    const r = await run.training.run();
     if (st.run !== run || !run.running) return; // a fatal error already reported the end
     run.running = false;
     if (r.done) {
@@ -179,7 +119,7 @@ export async function runLoop(run: Run) {
         message: `Stopped at step ${r.step}; the checkpoint is saved.`,
       });
     } else {
-      await persist(run, await run.trainer.checkpoint(), r.step);
+      await persist(run, await run.training.checkpoint(), r.step);
       send({
         kind: 'run-ended',
         reason: 'paused',
@@ -191,12 +131,13 @@ export async function runLoop(run: Run) {
     if (st.run !== run || !run.running) return;
     run.running = false;
     run.failed = true;
-    const what = st.lost ?? errorText(e);
+    const failure = toFailure(e);
     send({
       kind: 'run-ended',
       reason: 'error',
-      step: run.trainer.step,
-      message: `Training stopped: ${what}. The last checkpoint is kept. ${kWhatToChange}`,
+      step: run.training.step,
+      message: `Training stopped: ${failure.message}. The last checkpoint is kept.`,
+      failure,
     });
   }
 }
@@ -205,12 +146,12 @@ export async function stopRun() {
   const run = st.run;
   if (!run) return;
   if (run.running) {
-    run.trainer.stop();
+    run.training.stop();
     return;
   }
   // Paused: save a checkpoint and end the run here.
-  const step = run.trainer.step;
-  await persist(run, await run.trainer.checkpoint(), step);
+  const step = run.training.step;
+  await persist(run, await run.training.checkpoint(), step);
   send({
     kind: 'run-ended',
     reason: 'stopped',
@@ -221,13 +162,16 @@ export async function stopRun() {
 
 export async function resumeSaved() {
   const rec = await loadRun();
-  if (!rec) throw new Error('there is no saved run to resume');
+  if (!rec) throw new EngineError('bad-input', 'there is no saved run to resume');
   const loaded = st.loaded;
-  if (!loaded) throw new Error(`load the model first (${rec.run.modelName}), then resume`);
-  if (loaded.model.name !== rec.run.modelName) {
-    throw new Error(
-      `this run was trained on ${rec.run.modelName}, but ${loaded.model.name} is loaded: load that model, then resume`,
+  if (!loaded) {
+    throw new EngineError('bad-input', `load the model first (${rec.run.modelName}), then resume`);
+  }
+  if (loaded.model.info.name !== rec.run.modelName) {
+    throw new EngineError(
+      'bad-input',
+      `this run was trained on ${rec.run.modelName}, but ${loaded.model.info.name} is loaded: load that model, then resume`,
     );
   }
-  await startRun(rec.run.settings, datasetInputOf(rec.dataset), rec.template, rec.date, rec);
+  await startRun(rec.run.settings, rec.examples, rec.run.datasetName, rec.template, rec.date, rec);
 }

@@ -1,35 +1,29 @@
-// The engine worker's state (device, loaded model, current run) and the helpers every part of the
-// worker shares: posting events, getting the GPU, and stopping a run when the GPU fails (device
-// lost, out of memory) with a message that says what happened and what to change.
-import { Autotuner } from '../gpu/autotune.ts';
+// The engine worker's state (the engine on this tab's GPU, the loaded model, the current run) and
+// what every part of the worker shares: posting events, getting the engine, and ending a run when
+// the GPU fails (device lost, out of memory) with a typed failure that says what to change. After a
+// device loss the next request opens a new device: the studio resumes without a page reload.
+import {
+  Engine,
+  EngineError,
+  toFailure,
+  type EngineFailure,
+  type LoadedModel,
+  type TrainingRun,
+} from '../engine/index.ts';
 import { acquireDevice } from '../gpu/device.ts';
-import { kernelTuneKey } from '../kernels/tune.ts';
-import type { GpuContext } from '../gpu/context.ts';
-import type { Tokenizer } from '../data/tokenizer.ts';
-import type { DeviceModel } from '../model/layers/load.ts';
-import { contextFor } from '../train/context.ts';
-import type { Trainer } from '../train/trainer.ts';
-import { idbTuneStore, type StoredRun } from './engineStore.ts';
-import type {
-  DeviceSummary,
-  EngineEvent,
-  ModelSpec,
-  SavedRun,
-  TemplateChoice,
-  TrainSettings,
-} from './engineProtocol.ts';
+import { idbTuneStore } from './engineStore.ts';
+import type { EngineEvent, ModelSpec, SavedRun, TemplateChoice } from './engineProtocol.ts';
+import type { ExampleSet } from '../data/exampleset.ts';
 
 export interface Loaded {
   spec: ModelSpec;
-  model: DeviceModel;
-  tokenizer: Tokenizer;
-  demo: boolean;
+  model: LoadedModel;
 }
 
 export interface Run {
-  trainer: Trainer;
-  settings: TrainSettings;
-  dataset: StoredRun['dataset'];
+  training: TrainingRun;
+  /** The tokenized dataset the run trains on (kept for checkpoints in IndexedDB). */
+  examples: ExampleSet;
   datasetName: string;
   template: TemplateChoice;
   date: string;
@@ -43,88 +37,79 @@ export interface Run {
 }
 
 export const st: {
-  device: GPUDevice | null;
-  ctx: GpuContext | null;
-  summary: DeviceSummary | null;
-  devicePromise: Promise<GpuContext | null> | null;
+  engine: Promise<Engine | null> | null;
   loaded: Loaded | null;
   run: Run | null;
   generating: number;
+  /** The last device loss, until a new device is open. */
   lost: string | null;
-} = {
-  device: null,
-  ctx: null,
-  summary: null,
-  devicePromise: null,
-  loaded: null,
-  run: null,
-  generating: 0,
-  lost: null,
-};
+  /** Called after a device loss (the worker announces the saved run to resume). */
+  onLost: (() => void) | null;
+} = { engine: null, loaded: null, run: null, generating: 0, lost: null, onLost: null };
 
-export const send = (msg: EngineEvent) => postMessage(msg);
-export const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+export const send = (msg: EngineEvent, transfer: Transferable[] = []) =>
+  postMessage(msg, { transfer });
 
-export function gpu(): Promise<GpuContext | null> {
-  st.devicePromise ??= (async () => {
+/** The engine on this tab's GPU (opened once; again after a device loss). */
+export function engine(): Promise<Engine | null> {
+  st.engine ??= (async () => {
     try {
-      const { device, info } = await acquireDevice((self.navigator as Navigator).gpu);
-      st.device = device;
-      st.ctx = contextFor(device);
-      st.ctx.tuning = new Autotuner(kernelTuneKey(st.ctx), idbTuneStore);
-      await st.ctx.tuning.load();
-      st.summary = {
-        description: info.description || [info.vendor, info.architecture].filter(Boolean).join(' '),
-        vendor: info.vendor,
-        architecture: info.architecture,
-        features: info.features,
-        maxBufferSize: info.maxBufferSize,
-        maxStorageBufferBindingSize: info.maxStorageBufferBindingSize,
-      };
-      device.lost.then((l) => onDeviceLost(`the GPU device was lost (${l.reason}: ${l.message})`));
-      device.onuncapturederror = (ev) => {
+      const acquired = await acquireDevice((self.navigator as Navigator).gpu);
+      const e = await Engine.open(acquired, { tuneStore: idbTuneStore });
+      void e.device.lost.then((l) => {
+        if (l.reason === 'destroyed' && st.lost === null) return;
+        onDeviceLost(`the GPU device was lost (${l.reason}: ${l.message})`);
+      });
+      e.device.onuncapturederror = (ev) => {
         const err = (ev as GPUUncapturedErrorEvent).error;
-        if (err instanceof GPUOutOfMemoryError)
-          onFatal(`the GPU ran out of memory (${err.message})`);
-        else console.error('[engine] GPU error:', err.message);
+        if (err instanceof GPUOutOfMemoryError) {
+          onFatal(toFailure(new EngineError('out-of-memory', `the GPU ran out of memory (${err.message})`)));
+        } else console.error('[engine] GPU error:', err.message);
       };
-      send({ kind: 'device', device: st.summary });
-      return st.ctx;
-    } catch (e) {
-      send({ kind: 'device-unavailable', message: errorText(e) });
+      st.lost = null;
+      send({ kind: 'device', device: e.info });
+      return e;
+    } catch (err) {
+      send({ kind: 'device-unavailable', failure: toFailure(err) });
       return null;
     }
   })();
-  return st.devicePromise;
+  return st.engine;
 }
 
-export async function needGpu(): Promise<GpuContext> {
-  const ctx = await gpu();
-  if (!ctx)
-    throw new Error('WebGPU is not available in this browser, so the model cannot be loaded.');
-  if (st.lost) throw new Error(`${st.lost}; reload the page to get a new device.`);
-  return ctx;
+export async function needEngine(): Promise<Engine> {
+  const e = await engine();
+  if (!e) {
+    throw new EngineError(
+      'webgpu-unavailable',
+      'WebGPU is not available in this browser, so the model cannot be loaded',
+    );
+  }
+  return e;
 }
-
-export const kWhatToChange =
-  'Lower the max length or the micro-batch (or use a smaller model), then reload and resume.';
 
 function onDeviceLost(what: string) {
   st.lost = what;
-  onFatal(what);
+  // Everything on the old device is gone: forget it, so the next request opens a new one. The
+  // model must be loaded again; the run resumes from its last checkpoint in IndexedDB.
+  st.engine = null;
+  st.loaded = null;
+  onFatal(toFailure(new EngineError('device-lost', what)));
+  st.onLost?.();
 }
 
-function onFatal(what: string) {
+function onFatal(failure: EngineFailure) {
   const run = st.run;
   if (!run?.running) return;
-  const step = run.trainer.step;
+  const step = run.training.step;
   run.failed = true;
-  run.trainer.stop();
+  run.training.stop();
   run.running = false;
   send({
     kind: 'run-ended',
     reason: 'error',
     step,
-    message: `Training stopped: ${what}. The last checkpoint is kept. ${kWhatToChange}`,
+    message: `Training stopped: ${failure.message}. The last checkpoint is kept.`,
+    failure,
   });
 }

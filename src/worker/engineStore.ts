@@ -1,16 +1,16 @@
 // Where a run survives a closed or reloaded tab: IndexedDB (available in workers), one record
-// with the latest checkpoint bytes, what the run needs to start again (the hyperparameters, the
-// dataset itself as a Blob or its sample URL, the template) and the metrics so far. Written every
+// with the latest checkpoint bytes, what the run needs to start again (the tokenized dataset as the
+// preview showed it, the template) and the metrics so far. Written every
 // `checkpointEvery` steps and when the run stops; removed when the user discards it. A second
 // object store keeps the kernel autotuning choices per adapter.
-import type { TuneStore } from '../gpu/autotune.ts';
-import type { DatasetInput, SavedRun, TemplateChoice } from './engineProtocol.ts';
+import type { TuneStore } from '../engine/index.ts';
+import type { ExampleSet, SavedRun, TemplateChoice } from './engineProtocol.ts';
 
 export interface StoredRun {
   run: SavedRun;
   checkpoint: Uint8Array;
-  /** The JSONL itself (a Blob copy of the File) or the sample's URL. */
-  dataset: { kind: 'blob'; blob: Blob; name: string } | { kind: 'url'; url: string; name: string };
+  /** The tokenized dataset the run trains on. */
+  examples: ExampleSet;
   template: TemplateChoice;
   date: string;
 }
@@ -19,10 +19,11 @@ const kDb = 'sft-studio';
 const kStore = 'runs';
 const kTuneStore = 'tuning'; // kernel autotuning results per adapter (src/gpu/autotune.ts)
 const kKey = 'current';
+// v3: runs keep the tokenized dataset (v2 kept the file and tokenized it again).
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(kDb, 2);
+    const req = indexedDB.open(kDb, 3);
     req.onupgradeneeded = () => {
       for (const name of [kStore, kTuneStore]) {
         if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
@@ -71,25 +72,15 @@ export const idbTuneStore: TuneStore = {
   },
 };
 
-export function datasetRecord(input: DatasetInput): StoredRun['dataset'] {
-  return input.kind === 'file'
-    ? { kind: 'blob', blob: input.file, name: input.file.name }
-    : { kind: 'url', url: input.url, name: input.name };
-}
-
-export function datasetInputOf(d: StoredRun['dataset']): DatasetInput {
-  return d.kind === 'url'
-    ? { kind: 'url', url: d.url, name: d.name }
-    : { kind: 'file', file: new File([d.blob], d.name, { type: 'application/jsonl' }) };
-}
-
 export async function saveRun(rec: StoredRun): Promise<void> {
   await tx('readwrite', (s) => s.put(rec, kKey));
 }
 
 export async function loadRun(): Promise<StoredRun | null> {
   try {
-    return ((await tx('readonly', (s) => s.get(kKey))) as StoredRun | undefined) ?? null;
+    const rec = (await tx('readonly', (s) => s.get(kKey))) as Partial<StoredRun> | undefined;
+    // A run saved by an older studio (without its tokenized dataset) cannot be resumed as it is.
+    return rec && rec.examples && rec.run && rec.checkpoint ? (rec as StoredRun) : null;
   } catch {
     return null;
   }

@@ -1,26 +1,24 @@
 // The typed messages between the UI and the dataset worker (and the shapes they carry).
 // Every message is a discriminated union member tied to its `kind`; payloads are plain
 // structured-cloneable data (File objects included), so the UI store can keep them as they are.
-// The UI imports types from this file only, never from src/data or the engine.
-import type { DatasetFormat, LineError, Message, Role } from '../data/types.ts';
+// The UI imports types from this file and engineProtocol.ts only, never from src/data or the engine.
+import type { BuiltinTemplate, TemplateChoice } from '../data/choice.ts';
+import type { ExampleSet } from '../data/exampleset.ts';
+import type { DatasetFormat, LineError, Message, Role, TokenStats } from '../data/types.ts';
+import type { RunPlan, TrainSettings } from '../engine/index.ts';
 
-export type { DatasetFormat, LineError, Message, Role };
+export type { DatasetFormat, LineError, Message, Role, TokenStats, BuiltinTemplate, TemplateChoice };
 
 // ---------------------------------------------------------------------------------------------
 // Shapes
 
-/** Where the tokenizer comes from. Local files are sent as File objects; the worker reads them. */
+/** Where the tokenizer comes from. Local files are sent as File objects; the worker reads them.
+ * `model`: the loaded model's own tokenizer files, as the engine read them (the one the dataset is
+ * then tokenized with, so the preview shows exactly what trains). */
 export type TokenizerSource =
   | { kind: 'hub'; id: string; endpoint?: string; revision?: string }
-  | { kind: 'files'; tokenizerJson: File; tokenizerConfig: File };
-
-export type BuiltinTemplate = 'chatml' | 'llama3' | 'mistral';
-
-/** Which chat template renders the conversations. */
-export type TemplateChoice =
-  | { kind: 'model' }
-  | { kind: 'builtin'; name: BuiltinTemplate }
-  | { kind: 'custom'; source: string };
+  | { kind: 'files'; tokenizerJson: File; tokenizerConfig: File }
+  | { kind: 'model'; name: string; json: string; config: string; fingerprint: string };
 
 export interface PreviewSettings {
   template: TemplateChoice;
@@ -37,6 +35,8 @@ export interface TokenizerInfo {
   hasChatTemplate: boolean;
   /** Special tokens worth showing (bos, eos, end of turn). */
   specialTokens: string[];
+  /** True when this is the loaded model's own tokenizer. */
+  fromModel: boolean;
 }
 
 /** The chat template actually used (the model's own, a built-in, or custom). */
@@ -104,27 +104,6 @@ export interface HistogramBin {
   count: number;
 }
 
-export interface TokenStats {
-  maxLength: number;
-  /** Examples these statistics cover: less than the valid examples while tokenization runs. */
-  counted: number;
-  /** Tokens per example before truncation: min / median / p95 / max / mean. */
-  min: number;
-  median: number;
-  p95: number;
-  max: number;
-  mean: number;
-  histogram: HistogramBin[];
-  /** Examples longer than maxLength, and trained tokens truncation would drop. */
-  overMaxLength: number;
-  lostTrainedTokens: number;
-  /** Tokens kept after truncation, trained and masked, over the whole dataset. */
-  trainedTokens: number;
-  maskedTokens: number;
-  /** Examples left with no trained token after truncation: excluded from training. */
-  excluded: { line: number; reason: string }[];
-}
-
 export interface DatasetSummary {
   name: string;
   bytes: number;
@@ -169,7 +148,11 @@ export type WorkerRequest =
   | { kind: 'load-tokenizer'; job: number; source: TokenizerSource }
   | { kind: 'configure'; settings: PreviewSettings }
   | { kind: 'load-dataset'; job: number; input: DatasetInput }
-  | { kind: 'get-example'; line: number };
+  | { kind: 'get-example'; line: number }
+  /** The tokenized dataset for training (a copy: the worker keeps its own for the preview). */
+  | { kind: 'take-examples'; job: number }
+  /** How long a run with these settings would be (steps, rows), and what to change if too short. */
+  | { kind: 'plan-run'; job: number; settings: TrainSettings };
 
 // ---------------------------------------------------------------------------------------------
 // worker → UI
@@ -208,4 +191,7 @@ export type WorkerEvent =
   | { kind: 'template-ready'; template: TemplateInfo }
   | { kind: 'template-failed'; message: string }
   | { kind: 'example-detail'; detail: ExampleDetail }
-  | { kind: 'example-failed'; line: number; message: string };
+  | { kind: 'example-failed'; line: number; message: string }
+  | { kind: 'examples'; job: number; name: string; examples: ExampleSet }
+  | { kind: 'examples-failed'; job: number; message: string }
+  | { kind: 'run-plan'; job: number; plan: RunPlan };

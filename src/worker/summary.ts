@@ -1,6 +1,6 @@
 // Turns the parse result and per-example token counts into the DatasetSummary and ExampleTable the
 // UI shows. Pure functions: the worker calls them, tests can too.
-import { buildReport } from '../data/report.ts';
+import { buildReport, type TokenCountsOrFailure } from '../data/report.ts';
 import type { DatasetFormat, DatasetReport, Example, ParseResult } from '../data/types.ts';
 import {
   kFlagBits,
@@ -8,21 +8,8 @@ import {
   type DatasetSummary,
   type ExampleFlag,
   type ExampleTable,
-  type HistogramBin,
   type TokenColumns,
-  type TokenStats,
 } from './protocol.ts';
-
-/** Per-example token counts kept by the worker (the token arrays themselves are not kept). */
-export interface TokenCounts {
-  tokens: number;
-  trained: number;
-  masked: number;
-  fullLength: number;
-  truncatedTrainedTokens: number;
-  /** Why the example is excluded (no trained token left, or the template failed on it). */
-  excluded?: string;
-}
 
 export interface ParseFacts {
   report: DatasetReport;
@@ -55,12 +42,13 @@ function previewOf(ex: Example): string {
 }
 
 /** Flags of example i from the parse facts and (when tokenized) its token counts. */
-function flagBits(ex: Example, facts: ParseFacts, c: TokenCounts | undefined): number {
+function flagBits(ex: Example, facts: ParseFacts, c: TokenCountsOrFailure | undefined): number {
   let bits = 0;
   if (facts.duplicateLines.has(ex.line)) bits |= kFlagBits.duplicate;
   if (facts.emptyAnswerLines.has(ex.line)) bits |= kFlagBits['empty-answer'];
+  if (c && 'error' in c) return bits | kFlagBits.excluded;
   if (c && c.fullLength > c.tokens) bits |= kFlagBits.truncated;
-  if (c && c.trained === 0) bits |= kFlagBits.excluded;
+  if (c && c.excluded !== undefined) bits |= kFlagBits.excluded;
   return bits;
 }
 
@@ -72,7 +60,7 @@ export function flagList(bits: number): ExampleFlag[] {
 export function tokenColumns(
   examples: Example[],
   facts: ParseFacts,
-  counts: TokenCounts[] | null,
+  counts: readonly (TokenCountsOrFailure | undefined)[] | null,
 ): TokenColumns {
   const n = examples.length;
   const cols: TokenColumns = {
@@ -83,9 +71,12 @@ export function tokenColumns(
   for (let i = 0; i < n; i++) {
     const c = counts?.[i];
     cols.flags[i] = flagBits(examples[i], facts, c);
-    if (c) {
+    if (c && !('error' in c)) {
       cols.tokens[i] = c.tokens;
-      cols.trained[i] = c.trained;
+      cols.trained[i] = c.trainedTokens;
+    } else if (c) {
+      cols.tokens[i] = 0;
+      cols.trained[i] = 0;
     }
   }
   return cols;
@@ -133,68 +124,6 @@ export function transferables(cols: Partial<ExampleTable>): ArrayBuffer[] {
   ]
     .filter((a) => a !== undefined)
     .map((a) => a.buffer as ArrayBuffer);
-}
-
-/** `bins` equal-width bins over [0, max], with round bin widths. */
-export function histogram(values: number[], bins = 24): HistogramBin[] {
-  if (values.length === 0) return [];
-  let max = 0;
-  for (const v of values) if (v > max) max = v;
-  const raw = Math.max(1, (max + 1) / bins);
-  const pow = 10 ** Math.floor(Math.log10(raw));
-  const width = [1, 2, 2.5, 5, 10].map((m) => m * pow).find((w) => w >= raw) ?? raw;
-  const n = Math.max(1, Math.ceil((max + 1) / width));
-  const out: HistogramBin[] = Array.from({ length: n }, (_, i) => ({
-    start: Math.round(i * width),
-    end: Math.round((i + 1) * width),
-    count: 0,
-  }));
-  for (const v of values) out[Math.min(n - 1, Math.floor(v / width))].count++;
-  return out;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))];
-}
-
-export function tokenStats(
-  examples: Example[],
-  counts: TokenCounts[],
-  maxLength: number,
-): TokenStats {
-  const lengths = counts.map((c) => c.fullLength);
-  const sorted = [...lengths].sort((a, b) => a - b);
-  const stats: TokenStats = {
-    maxLength,
-    counted: counts.length,
-    min: sorted[0] ?? 0,
-    median: percentile(sorted, 0.5),
-    p95: percentile(sorted, 0.95),
-    max: sorted[sorted.length - 1] ?? 0,
-    mean: lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 0,
-    histogram: histogram(lengths),
-    overMaxLength: 0,
-    lostTrainedTokens: 0,
-    trainedTokens: 0,
-    maskedTokens: 0,
-    excluded: [],
-  };
-  counts.forEach((c, i) => {
-    if (c.fullLength > c.tokens) stats.overMaxLength++;
-    stats.lostTrainedTokens += c.truncatedTrainedTokens;
-    stats.trainedTokens += c.trained;
-    stats.maskedTokens += c.masked;
-    if (c.trained === 0) {
-      const reason =
-        c.excluded ??
-        (c.truncatedTrainedTokens > 0
-          ? `every trained token is past the max length (${maxLength})`
-          : 'no trained token');
-      stats.excluded.push({ line: examples[i].line, reason });
-    }
-  });
-  return stats;
 }
 
 export function datasetSummary(

@@ -106,7 +106,7 @@ describe('sft-studio preview', () => {
     const noDir = cli('preview', '--model', './no-such-dir', '--data', bad);
     expect(noDir.stderr).toContain('is not a folder');
     expect(cli('preview', '--help').stdout).toContain(
-      'usage: sft-studio preview --model DIR|HUB_ID --data FILE',
+      'usage: sft-studio preview --model DIR|HUB_ID --data SOURCE',
     );
   });
 

@@ -16,7 +16,6 @@ import {
   testContext,
   tinyModel,
   torchBatch,
-  writeBatch,
   writeLora,
 } from '../train/engine-helpers.ts';
 
@@ -60,9 +59,9 @@ describe.skipIf(!ctx || !hasTorch)('backward', () => {
         expect(engine.keepActivations).toBe(keepActivations);
         const backward = await createBackward(engine);
         writeLora(ctx!, engine, lora);
-        writeBatch(ctx!, engine, batch);
+        engine.writeInputs(batch);
         const enc = ctx!.device.createCommandEncoder();
-        enc.clearBuffer(engine.buf('scratch.loss').buffer);
+        enc.clearBuffer(engine.buffers.scratch.loss.buffer);
         for (const layer of engine.sites) {
           for (const s of Object.values(layer)) {
             enc.clearBuffer(s.dA!.buffer);
@@ -74,7 +73,7 @@ describe.skipIf(!ctx || !hasTorch)('backward', () => {
         backward.record(pass);
         pass.end();
         ctx!.device.queue.submit([enc.finish()]);
-        const stats = await ctx!.readF32(engine.buf('scratch.loss'), 4);
+        const stats = await ctx!.readF32(engine.buffers.scratch.loss, 4);
         const count = stats[1];
         const loss = stats[0] / count;
         console.log(

@@ -13,7 +13,6 @@ import {
   testContext,
   tinyModel,
   torchBatch,
-  writeBatch,
   writeLora,
 } from '../train/engine-helpers.ts';
 
@@ -54,12 +53,12 @@ describe.skipIf(!ctx)('forward', () => {
         training: false,
       });
       writeLora(ctx!, engine, lora);
-      writeBatch(ctx!, engine, batch);
+      engine.writeInputs(batch);
       const enc = ctx!.device.createCommandEncoder();
-      enc.clearBuffer(engine.buf('scratch.loss').buffer);
+      enc.clearBuffer(engine.buffers.scratch.loss.buffer);
       engine.recordForward(enc);
       ctx!.device.queue.submit([enc.finish()]);
-      const out = await ctx!.readF32(engine.buf('scratch.loss'), 4);
+      const out = await ctx!.readF32(engine.buffers.scratch.loss, 4);
       const loss = out[0] / out[1];
       expect(out[1]).toBe(batch.trainedTokens);
       expect(Number.isFinite(loss)).toBe(true);

@@ -1,5 +1,6 @@
 // The memory planner: categories add up, LoRA counts match PEFT's, and the 1B goal holds.
 import { describe, expect, it } from 'vitest';
+import { bufferSpecs } from '../../src/model/buffers.ts';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { resolveTargets } from '../../src/model/lora.ts';
 import {
@@ -54,6 +55,47 @@ describe('plan', () => {
     expect(chooseKeepActivations(input('Llama-3.2-1B', 2048))).toBe(false);
     expect(chooseKeepActivations({ ...smol, training: false })).toBe(false);
   });
+});
+
+describe('plan layout', () => {
+  // The engine allocates exactly the layout's buffers: the layout must hold every planned buffer
+  // but the frozen weights (on the device already) and the cross-entropy launcher's own scratch.
+  const qwen3 = parseModelConfig({
+    ...kReferenceConfigs['SmolLM2-135M'],
+    architectures: ['Qwen3ForCausalLM'],
+    head_dim: 64,
+  });
+  for (const [name, config] of [
+    ['SmolLM2-135M', parseModelConfig(kReferenceConfigs['SmolLM2-135M'])],
+    ['Qwen3-shaped', qwen3],
+  ] as const) {
+    for (const [training, keepActivations] of [
+      [true, false],
+      [true, true],
+      [false, false],
+    ]) {
+      it(`${name}, training ${training}, keep ${keepActivations}: the layout holds every buffer once`, () => {
+        const p = planMemory({
+          ...input('SmolLM2-135M', 64),
+          config,
+          training,
+          keepActivations,
+        });
+        const inLayout = [...bufferSpecs(p.layout)].map((b) => b.name);
+        const expected = p.buffers
+          .filter((b) => b.category !== 'weights' || b.name === 'rope.inv_freq')
+          .filter((b) => !b.name.startsWith('ce.'))
+          .map((b) => b.name);
+        expect(inLayout.sort()).toEqual(expected.sort());
+        const L = config.layers;
+        expect(p.layout.layers).toHaveLength(L);
+        expect(p.layout.layers[L - 1].q.name).toBe(keepActivations ? `act.q.${L - 1}` : 'act.q');
+        expect(p.layout.layers[0].qkNorm !== null).toBe(config.qkNorm);
+        expect(p.layout.grads !== null).toBe(training);
+        expect(p.layout.resid).toHaveLength(training ? L + 1 : 2);
+      });
+    }
+  }
 });
 
 describe('plan vs reality', async () => {

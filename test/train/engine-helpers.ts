@@ -67,13 +67,6 @@ export function writeLora(ctx: GpuContext, e: Engine, w: LoraWeights): void {
   });
 }
 
-export function writeBatch(ctx: GpuContext, e: Engine, b: PackedBatch): void {
-  ctx.write(e.buf('in.ids'), b.inputIds);
-  ctx.write(e.buf('in.pos'), b.positions);
-  ctx.write(e.buf('in.starts'), b.starts);
-  ctx.write(e.buf('in.targets'), b.targets);
-}
-
 /** The same batch for torch_ref.py: unshifted labels rebuilt from the shifted targets. */
 export function torchBatch(b: PackedBatch, lora: LoraWeights | null): TorchBatch {
   const rows = (a: Int32Array) =>

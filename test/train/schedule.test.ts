@@ -9,6 +9,16 @@ describe('schedule', () => {
     expect(warmupSteps(10, 0)).toBe(0);
   });
 
+  it('warmup never covers every step (a one-step run trains at a learning rate above 0)', () => {
+    expect(warmupSteps(1, 0.03)).toBe(0);
+    expect(warmupSteps(2, 1)).toBe(1);
+    expect(makeSchedule('cosine', 2e-4, 1, 0.03).lr(0)).toBe(2e-4);
+    for (const total of [1, 2, 3, 5]) {
+      const s = makeSchedule('linear', 1, total, 0.5);
+      expect(Math.max(...Array.from({ length: total }, (_, i) => s.lr(i)))).toBeGreaterThan(0);
+    }
+  });
+
   it('cosine: linear warmup from 0, half-cosine to 0', () => {
     const f = (s: number) => lrLambda('cosine', s, 103, 3);
     expect(f(0)).toBe(0);

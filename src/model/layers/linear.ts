@@ -41,6 +41,22 @@ export interface LinearSpec {
   lora?: LoraSite;
 }
 
+/**
+ * LoRA's input: `x`, or with dropout drop(x) written into the dropout scratch by an op appended to
+ * `ops` (the same mask in the forward, its recompute and the backward).
+ */
+async function loraInput(
+  ctx: GpuContext,
+  s: LinearSpec,
+  l: LoraSite,
+  x: Tensor,
+  ops: GpuOp[],
+): Promise<Tensor> {
+  if (l.p <= 0) return x;
+  ops.push(await dropoutOp(ctx, l, x, l.xd!, s.n * s.inF, false, 'lora_dropout'));
+  return l.xd!;
+}
+
 export async function linearForward(
   ctx: GpuContext,
   s: LinearSpec,
@@ -63,11 +79,7 @@ export async function linearForward(
   ];
   const l = s.lora;
   if (l) {
-    let src = x;
-    if (l.p > 0) {
-      ops.push(await dropoutOp(ctx, l, x, l.xd!, s.n * s.inF, false, 'lora_dropout'));
-      src = l.xd!;
-    }
+    const src = await loraInput(ctx, s, l, x, ops);
     ops.push(
       await loraForward(ctx, {
         x: src,
@@ -112,11 +124,7 @@ export async function linearBackward(
   ];
   const l = s.lora;
   if (l) {
-    let src = x;
-    if (l.p > 0) {
-      ops.push(await dropoutOp(ctx, l, x, l.xd!, s.n * s.inF, false, 'lora_dropout'));
-      src = l.xd!;
-    }
+    const src = await loraInput(ctx, s, l, x, ops);
     const dropped = l.p > 0;
     ops.push(
       await loraBackward(ctx, {

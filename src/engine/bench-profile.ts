@@ -1,4 +1,4 @@
-// `sft-studio bench --profile`: where a training step's time goes. Builds the training engine for
+// The bench profile (`sft-studio bench --profile`): where a training step's time goes. Builds the training engine for
 // the bench's model (forward with LoRA and dropout, per-layer recompute, backward) and times every
 // prepared op alone (one submit each, best of two, wall clock), then sums by kernel and phase. Each
 // op alone includes one submit's overhead and no overlap with its neighbours, so the total reads a
@@ -35,17 +35,13 @@ export async function profileStep(
   const T = opts.seqLen;
   const V = model.config.vocab;
   const ids = Int32Array.from({ length: T }, (_, j) => (j * 104729 + 7919) % V);
-  ctx.write(engine.buf('in.ids'), ids);
-  ctx.write(
-    engine.buf('in.pos'),
-    Int32Array.from({ length: T }, (_, j) => j),
-  );
-  ctx.write(engine.buf('in.starts'), new Uint32Array(T));
-  ctx.write(
-    engine.buf('in.targets'),
-    Int32Array.from({ length: T }, (_, j) => ids[(j + 1) % T]),
-  );
-  ctx.write(engine.state, new Uint32Array([12345, 1, 0, 0]));
+  engine.writeInputs({
+    inputIds: ids,
+    positions: Int32Array.from({ length: T }, (_, j) => j),
+    starts: new Int32Array(T),
+    targets: Int32Array.from({ length: T }, (_, j) => ids[(j + 1) % T]),
+  });
+  ctx.write(engine.buffers.state, new Uint32Array([12345, 1, 0, 0]));
   // Backward ops that are forward ops again are the per-layer recompute.
   const forwardOps = new Set(engine.forward.ops);
   const ops: [string, GpuOp][] = [
