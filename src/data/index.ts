@@ -95,3 +95,4 @@ export {
 export type { ColumnMapping, MappingTarget, ReadRowOptions } from './mapping';
 export { proposeMapping } from './mapping-propose';
 export type { MappingProposal } from './mapping-propose';
+export * from './lint/index';

@@ -1,4 +1,4 @@
-// The dataset worker: streams a JSONL file through the src/data parser with progress, tokenizes
+// The dataset worker: reads a dataset file of any kind (src/data's row sources) with progress, tokenizes
 // every example with the chosen tokenizer and chat template (once a model is loaded: the model's
 // own tokenizer files, sent by the engine), keeps the tokens, and answers the UI: one example's
 // tokens for the preview, the run plan for the Train form's settings, and the tokenized dataset
@@ -6,6 +6,8 @@
 // shows is what trains. Runs off the main thread so a 100 MB / 100k-line file never freezes the page.
 import {
   copyExampleSet,
+  openRows,
+  readExamples,
   exampleAt,
   exampleSetBuffers,
   ExampleSetBuilder,
@@ -13,9 +15,9 @@ import {
   tokenStats,
   type Example,
   type ExampleSet,
+  type RowItem,
   type TokenCountsOrFailure,
 } from '../data/index.ts';
-import { createJsonlParser } from '../data/jsonl.ts';
 import { planRun } from '../engine/index.ts';
 import { loadTokenizerFrom, makeRenderer, type LoadedTokenizer, type Renderer } from './dataApi.ts';
 import { tokenPieces } from './pieces.ts';
@@ -81,59 +83,58 @@ const yieldToMessages = () => new Promise<void>((r) => setTimeout(r, 0));
 const kProgressMs = 80;
 const kInterimMs = 5000;
 
-async function openStream(
-  input: DatasetInput,
-): Promise<{ stream: ReadableStream<Uint8Array>; total: number; name: string }> {
-  if (input.kind === 'file') {
-    return { stream: input.file.stream(), total: input.file.size, name: input.file.name };
-  }
+/** The dataset as bytes the row sources read: the picked File, or a sample fetched once. */
+async function openInput(input: DatasetInput): Promise<{ name: string; data: Blob }> {
+  if (input.kind === 'file') return { name: input.file.name, data: input.file };
   const res = await fetch(input.url);
-  if (!res.ok || !res.body) throw new Error(`Could not fetch ${input.url}: HTTP ${res.status}`);
-  return {
-    stream: res.body,
-    total: Number(res.headers.get('content-length') ?? 0),
-    name: input.name,
-  };
+  if (!res.ok) throw new Error(`Could not fetch ${input.url}: HTTP ${res.status}`);
+  return { name: input.name, data: await res.blob() };
 }
 
-async function readDataset(job: number, input: DatasetInput): Promise<void> {
-  const { stream, total, name } = await openStream(input);
-  const parser = createJsonlParser();
-  const decoder = new TextDecoder('utf-8');
-  const reader = stream.getReader();
-  let done = 0;
-  let last = 0;
-  for (;;) {
-    const { value, done: end } = await reader.read();
-    if (jobSuperseded(job)) {
-      await reader.cancel();
-      return;
-    }
-    if (end) break;
-    done += value.byteLength;
-    parser.push(decoder.decode(value, { stream: true }));
+/** A row source that stops when a newer request supersedes `job` and lets messages through. */
+async function* guarded(job: number, rows: AsyncIterable<RowItem>): AsyncGenerator<RowItem> {
+  let last = performance.now();
+  for await (const item of rows) {
+    if (jobSuperseded(job)) return;
+    yield item;
     const now = performance.now();
     if (now - last > kProgressMs) {
       last = now;
-      send({
-        kind: 'dataset-progress',
-        job,
-        phase: 'reading',
-        done,
-        total: Math.max(total, done),
-        lines: parser.linesSeen(),
-      });
       await yieldToMessages();
     }
   }
-  parser.push(decoder.decode());
-  const result = parser.end();
+}
+
+async function readDataset(job: number, input: DatasetInput): Promise<void> {
+  const { name, data } = await openInput(input);
+  // Every file kind the data layer reads (JSONL, JSONL.gz, JSON, CSV/TSV, Parquet), row numbers
+  // kept, well-known schemas (Dolly, question/answer, ...) recognized: the CLI reads the same way.
+  let lastSent = 0;
+  const rows = openRows(
+    { name, data },
+    {
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastSent < kProgressMs) return;
+        lastSent = now;
+        send({
+          kind: 'dataset-progress',
+          job,
+          phase: 'reading',
+          done: p.bytes,
+          total: Math.max(p.totalBytes, p.bytes),
+          lines: p.rows,
+        });
+      },
+    },
+  );
+  const result = await readExamples(guarded(job, rows));
   if (jobSuperseded(job)) return;
   const facts = parseFacts(result);
   const dataset: Dataset = {
     job,
     name,
-    bytes: done,
+    bytes: data.size,
     errorLines: new Set(result.errors.map((e) => e.line)).size,
     examples: result.examples,
     facts,
