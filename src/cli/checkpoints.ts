@@ -6,14 +6,24 @@
 // - metrics.jsonl: one line per optimizer step, steps 1..N in order, each exactly once. A resumed
 //   run first cuts the file back to its checkpoint's step; the steps it redoes replace the lost
 //   ones (the trainer is deterministic: same seed, same values).
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkpointInfo } from '../engine/index.ts';
 
 const kPattern = /^checkpoint-(\d+)\.safetensors$/;
 /** A checkpoint's file name (zero-padded so the names sort by step). */
-export const checkpointName = (step: number) => `checkpoint-${String(step).padStart(8, '0')}.safetensors`;
+export const checkpointName = (step: number) =>
+  `checkpoint-${String(step).padStart(8, '0')}.safetensors`;
 /** The single checkpoint file of earlier versions, still read by --resume. */
 const kLegacy = 'checkpoint.safetensors';
 const kKeep = 2;

@@ -53,10 +53,15 @@ function progressLine(quiet: boolean) {
 }
 
 /** The rows of `--data`, as the data layer yields them. */
-export async function openDataRows(f: DataFlags, command: string, quiet = false): Promise<AsyncIterable<RowItem>> {
+export async function openDataRows(
+  f: DataFlags,
+  command: string,
+  quiet = false,
+): Promise<AsyncIterable<RowItem>> {
   const spec = f.data;
   if (!spec) throw new UsageError(`${command}: missing required flag --data SOURCE`);
-  if (f.limit !== undefined && f.limit < 1) throw new UsageError(`${command}: --limit must be at least 1`);
+  if (f.limit !== undefined && f.limit < 1)
+    throw new UsageError(`${command}: --limit must be at least 1`);
   const say = progressLine(quiet);
   if (spec.startsWith('hf://')) {
     const m = kHub.exec(spec);

@@ -81,5 +81,8 @@ function fileTuneStore(path: string): TuneStore {
 }
 
 export function describeAdapter(info: DeviceInfo): string {
-  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
+  return (
+    [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') ||
+    'unknown adapter'
+  );
 }

@@ -6,8 +6,9 @@ import { UsageError } from './args';
 
 const kCommands: Record<string, string> = {
   preview: 'show what the model will be trained on: tokens, loss mask, dataset report',
-  train: 'fine-tune a model with LoRA on a JSONL dataset',
-  eval: 'evaluate a model (and adapter) on a JSONL dataset',
+  train: 'fine-tune a model with LoRA on a dataset',
+  lint: 'flag problem examples: duplicates, refusals, PII, language mismatches, ...',
+  eval: 'evaluate a model (and adapter) on a dataset',
   generate: 'generate text with a model (and adapter)',
   bench: 'benchmark the GPU kernels and a training step',
 };

@@ -13,7 +13,12 @@ import {
   type PreparedDataset,
   type Tokenizer,
 } from '../data/index.ts';
-import { readAdapter, type LoraWeights, type ModelConfig, type ModelSource } from '../engine/index.ts';
+import {
+  readAdapter,
+  type LoraWeights,
+  type ModelConfig,
+  type ModelSource,
+} from '../engine/index.ts';
 import { UsageError } from './args.ts';
 import { readDataSource, type DataFlags } from './data-source.ts';
 import { resolveModelSource } from './model-source.ts';
@@ -63,7 +68,8 @@ export async function loadDataset(
   if (parse.errors.length > 10) say(`... and ${parse.errors.length - 10} more bad rows`);
   const prepared = prepareDataset(tok, template, parse.examples, { maxLength });
   for (const x of prepared.excluded.slice(0, 10)) say(`${file}:${x.line}: excluded: ${x.reason}`);
-  if (prepared.excluded.length > 10) say(`... and ${prepared.excluded.length - 10} more excluded rows`);
+  if (prepared.excluded.length > 10)
+    say(`... and ${prepared.excluded.length - 10} more excluded rows`);
   return { ...prepared, parse, template };
 }
 
@@ -71,7 +77,9 @@ export async function readAdapterDir(dir: string, config: ModelConfig): Promise<
   const st = join(dir, 'adapter_model.safetensors');
   const cj = join(dir, 'adapter_config.json');
   if (!existsSync(st) || !existsSync(cj)) {
-    throw new UsageError(`--adapter ${dir}: expected adapter_model.safetensors and adapter_config.json`);
+    throw new UsageError(
+      `--adapter ${dir}: expected adapter_model.safetensors and adapter_config.json`,
+    );
   }
   return readAdapter(config, {
     safetensors: new Uint8Array(await readFile(st)),

@@ -58,8 +58,16 @@ const kSpec = {
   alpha: { type: 'number', metavar: 'A', help: `LoRA alpha (default ${d.alpha})` },
   dropout: { type: 'number', metavar: 'P', help: `LoRA dropout (default ${d.dropout})` },
   targets: { type: 'string', metavar: 'all-linear|LIST', help: 'LoRA targets, e.g. q_proj,v_proj' },
-  'batch-size': { type: 'int', metavar: 'B', help: `rows per micro-batch (default ${d.microBatch})` },
-  'grad-accum': { type: 'int', metavar: 'G', help: `micro-batches per optimizer step (default ${d.effectiveBatch} / batch size)` },
+  'batch-size': {
+    type: 'int',
+    metavar: 'B',
+    help: `rows per micro-batch (default ${d.microBatch})`,
+  },
+  'grad-accum': {
+    type: 'int',
+    metavar: 'G',
+    help: `micro-batches per optimizer step (default ${d.effectiveBatch} / batch size)`,
+  },
   'max-length': { type: 'int', metavar: 'L', help: `tokens per row (default ${d.maxLength})` },
   packing: { type: 'boolean', help: 'pack examples into rows (default)' },
   'no-packing': { type: 'boolean', help: 'one example per row, padded' },
@@ -69,8 +77,16 @@ const kSpec = {
     help: `warmup fraction of the steps (default ${d.warmupRatio})`,
   },
   scheduler: { type: 'string', metavar: 'NAME', help: `LR schedule: ${kSchedulers.join(', ')}` },
-  'weight-decay': { type: 'number', metavar: 'D', help: `AdamW weight decay (default ${d.weightDecay})` },
-  'eval-split': { type: 'number', metavar: 'F', help: `fraction held out for eval (default ${d.evalSplit})` },
+  'weight-decay': {
+    type: 'number',
+    metavar: 'D',
+    help: `AdamW weight decay (default ${d.weightDecay})`,
+  },
+  'eval-split': {
+    type: 'number',
+    metavar: 'F',
+    help: `fraction held out for eval (default ${d.evalSplit})`,
+  },
   seed: { type: 'int', metavar: 'S', help: `random seed (default ${d.seed})` },
   'eval-steps': {
     type: 'int',
@@ -123,9 +139,11 @@ export async function run(argv: string[]): Promise<number> {
   if (f.resume) {
     // The newest checkpoint that reads back whole; a damaged one (checksum) falls back to the one
     // before it, and none usable is an error naming each file.
-    const found = await newestValidCheckpoint(outDir, (w) => log(`train: ${w}`)).catch((e: unknown) => {
-      throw e instanceof ResumeError ? new UsageError(`train: ${e.message}`) : e;
-    });
+    const found = await newestValidCheckpoint(outDir, (w) => log(`train: ${w}`)).catch(
+      (e: unknown) => {
+        throw e instanceof ResumeError ? new UsageError(`train: ${e.message}`) : e;
+      },
+    );
     resumeFrom = found.bytes;
     resumeStep = found.step;
     log(`resuming from ${found.path} (step ${found.step})`);

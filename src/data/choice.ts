@@ -17,7 +17,8 @@ export const kModelTemplate: TemplateChoice = { kind: 'model' };
 export function templateOverride(choice: TemplateChoice): string | undefined {
   if (choice.kind === 'model') return undefined;
   if (choice.kind === 'builtin') return choice.name;
-  if (!choice.source.trim()) throw new TemplateError('the custom template is empty: type a Jinja template');
+  if (!choice.source.trim())
+    throw new TemplateError('the custom template is empty: type a Jinja template');
   if (!choice.source.includes('{{') && !choice.source.includes('{%')) {
     throw new TemplateError('a custom template must be Jinja (with {{ … }} or {% … %})');
   }
@@ -25,6 +26,10 @@ export function templateOverride(choice: TemplateChoice): string | undefined {
 }
 
 /** The chat template for `choice`, with `date` pinned for templates that print today's date. */
-export function chatTemplateFor(tok: Tokenizer, choice: TemplateChoice, date?: string): ChatTemplate {
+export function chatTemplateFor(
+  tok: Tokenizer,
+  choice: TemplateChoice,
+  date?: string,
+): ChatTemplate {
   return resolveTemplate(tok, { override: templateOverride(choice), date });
 }

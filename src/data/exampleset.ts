@@ -6,7 +6,12 @@ import { isTrainable } from './prepare';
 import { kIgnoreIndex, type Role, type TokenizedExample } from './types';
 
 /** Per-token role codes (index into kRoleCodes) and whether the token is trained (bit 7). */
-export const kRoleCodes: readonly (Role | 'template')[] = ['template', 'system', 'user', 'assistant'];
+export const kRoleCodes: readonly (Role | 'template')[] = [
+  'template',
+  'system',
+  'user',
+  'assistant',
+];
 const kTrainedBit = 0x80;
 
 export interface ExampleSet {
@@ -25,7 +30,10 @@ export interface ExampleSet {
   truncatedTrained: Int32Array;
 }
 
-export function packExamples(examples: readonly TokenizedExample[], fingerprint: string): ExampleSet {
+export function packExamples(
+  examples: readonly TokenizedExample[],
+  fingerprint: string,
+): ExampleSet {
   const n = examples.length;
   let total = 0;
   for (const e of examples) total += e.inputIds.length;

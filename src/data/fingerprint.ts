@@ -34,10 +34,5 @@ export function tokenizerFingerprint(tokenizerJson: string, tokenizerConfig: str
 
 /** The identity of a tokenization: equal keys give equal tokens. */
 export function tokenizationFingerprint(k: TokenizationKey): string {
-  return fnv64([
-    k.tokenizer,
-    JSON.stringify(k.template),
-    k.date,
-    String(k.maxLength),
-  ]);
+  return fnv64([k.tokenizer, JSON.stringify(k.template), k.date, String(k.maxLength)]);
 }

@@ -39,7 +39,10 @@ export function prepareExample(
   try {
     return { example: tokenizeExample(tok, template, example, { maxLength }) };
   } catch (e) {
-    return { line: example.line, error: `the chat template failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      line: example.line,
+      error: `the chat template failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 
@@ -59,7 +62,8 @@ export function prepareDataset(
       counts.push(r);
     } else {
       counts.push(tokenCounts(r.example));
-      if (r.example.excluded !== undefined) excluded.push({ line: ex.line, reason: r.example.excluded });
+      if (r.example.excluded !== undefined)
+        excluded.push({ line: ex.line, reason: r.example.excluded });
       else out.push(r.example);
     }
     if (opts.onProgress && (i % 256 === 255 || i === examples.length - 1)) {

@@ -38,7 +38,10 @@ export class Engine {
   }
 
   /** Opens the engine on a device, with tuning results kept in `tuneStore` (default: memory only). */
-  static async open(acquired: AcquiredDevice, opts: { tuneStore?: TuneStore } = {}): Promise<Engine> {
+  static async open(
+    acquired: AcquiredDevice,
+    opts: { tuneStore?: TuneStore } = {},
+  ): Promise<Engine> {
     const e = new Engine(acquired);
     if (opts.tuneStore) {
       e.ctx.tuning = new Autotuner(kernelTuneKey(e.ctx), opts.tuneStore);
@@ -95,7 +98,12 @@ export class Engine {
   generate(
     model: LoadedModel,
     adapter: AdapterInput,
-    a: { prompt: number[]; sampling: Sampling; onText?: (text: string) => void; shouldStop?: () => boolean },
+    a: {
+      prompt: number[];
+      sampling: Sampling;
+      onText?: (text: string) => void;
+      shouldStop?: () => boolean;
+    },
   ): Promise<GenerationResult> {
     return generate(this.ctx, model, adapter, a);
   }

@@ -43,7 +43,8 @@ export function promptIds(
   template: ChatTemplate | null,
   prompt: string | readonly Message[],
 ): number[] {
-  const messages = typeof prompt === 'string' ? [{ role: 'user' as const, content: prompt }] : prompt;
+  const messages =
+    typeof prompt === 'string' ? [{ role: 'user' as const, content: prompt }] : prompt;
   const text =
     template === null
       ? messages.map((m) => m.content).join('\n')

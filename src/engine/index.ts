@@ -2,7 +2,13 @@
 // this module, src/data and device acquisition (src/gpu/device.ts), and nothing else of the engine
 // (eslint holds that line): open a model from a source the host provides, tune the kernels, plan
 // and train a run, evaluate, generate, export. Its types are the worker protocol's types.
-export { Engine, type TuneProgress, type TuneStore, type DeviceInfo, type MemorySnapshot } from './engine.ts';
+export {
+  Engine,
+  type TuneProgress,
+  type TuneStore,
+  type DeviceInfo,
+  type MemorySnapshot,
+} from './engine.ts';
 export {
   kDefaultSettings,
   withDefaults,
@@ -13,7 +19,13 @@ export {
   type TrainSettings,
   type SchedulerName,
 } from './settings.ts';
-export { EngineError, toFailure, kHints, type EngineFailure, type EngineErrorKind } from './errors.ts';
+export {
+  EngineError,
+  toFailure,
+  kHints,
+  type EngineFailure,
+  type EngineErrorKind,
+} from './errors.ts';
 export {
   openTokenizer,
   readModelConfig,

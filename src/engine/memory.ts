@@ -49,7 +49,11 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 export const fmtBytes = (b: number): string => (b >= 2 ** 30 ? gib(b) : mib(b));
 
 /** The training plan for these settings, with activation checkpointing decided as the trainer does. */
-export function planTraining(cfg: ModelConfig, knobs: MemoryKnobs, seqLen = knobs.maxLength): MemoryPlan {
+export function planTraining(
+  cfg: ModelConfig,
+  knobs: MemoryKnobs,
+  seqLen = knobs.maxLength,
+): MemoryPlan {
   const input: PlanInput = {
     config: cfg,
     seqLen,

@@ -56,7 +56,10 @@ export interface LoadProgress {
 const kRequired = ['config.json', 'tokenizer.json'];
 
 /** The model's own tokenizer, from tokenizer.json (+ tokenizer_config.json when present). */
-export async function openTokenizer(source: ModelSource, name = source.name): Promise<ModelTokenizer> {
+export async function openTokenizer(
+  source: ModelSource,
+  name = source.name,
+): Promise<ModelTokenizer> {
   if (!(await source.exists('tokenizer.json'))) {
     throw new EngineError(
       'bad-input',
@@ -126,7 +129,9 @@ export async function loadModel(
 }
 
 /** Download progress of several files as one total (what a host shows while a model arrives). */
-export function downloadTracker(onProgress: (p: LoadProgress) => void): (p: DownloadProgress) => void {
+export function downloadTracker(
+  onProgress: (p: LoadProgress) => void,
+): (p: DownloadProgress) => void {
   const files = new Map<string, { loaded: number; total: number }>();
   return (p) => {
     files.set(p.file, { loaded: p.loaded, total: p.total ?? p.loaded });

@@ -53,7 +53,19 @@ export interface TrainingRun {
   deviceAdapter(): DecodeLora;
   exportAdapter(): Promise<AdapterFiles>;
   /** README.md for the exported adapter. */
-  modelCard(facts: Omit<CardFacts, 'baseModel' | 'hyper' | 'targets' | 'steps' | 'totalSteps' | 'seqLen' | 'trainExamples' | 'evalExamples'>): string;
+  modelCard(
+    facts: Omit<
+      CardFacts,
+      | 'baseModel'
+      | 'hyper'
+      | 'targets'
+      | 'steps'
+      | 'totalSteps'
+      | 'seqLen'
+      | 'trainExamples'
+      | 'evalExamples'
+    >,
+  ): string;
   destroy(): void;
 }
 
@@ -147,7 +159,11 @@ export async function startTraining(
 
 /** What a checkpoint holds (step, steps, base model), after checking it reads back whole. Throws
  * CheckpointError (kind 'bad-input') saying what is wrong with a damaged or truncated file. */
-export function checkpointInfo(bytes: Uint8Array): { step: number; totalSteps: number; baseModel: string } {
+export function checkpointInfo(bytes: Uint8Array): {
+  step: number;
+  totalSteps: number;
+  baseModel: string;
+} {
   const s = decodeCheckpoint(bytes);
   return { step: s.step, totalSteps: s.totalSteps, baseModel: s.baseModel };
 }

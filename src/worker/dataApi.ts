@@ -73,7 +73,11 @@ export async function loadTokenizerFrom(source: TokenizerSource): Promise<Loaded
 }
 
 export function makeRenderer(loaded: LoadedTokenizer, settings: PreviewSettings): Renderer {
-  const template: ChatTemplate = chatTemplateFor(loaded.tokenizer, settings.template, settings.date);
+  const template: ChatTemplate = chatTemplateFor(
+    loaded.tokenizer,
+    settings.template,
+    settings.date,
+  );
   return {
     info: {
       name: template.name,
@@ -90,7 +94,6 @@ export function makeRenderer(loaded: LoadedTokenizer, settings: PreviewSettings)
             date: settings.date,
             maxLength: settings.maxLength,
           }),
-    tokenize: (example) =>
-      prepareExample(loaded.tokenizer, template, example, settings.maxLength),
+    tokenize: (example) => prepareExample(loaded.tokenizer, template, example, settings.maxLength),
   };
 }

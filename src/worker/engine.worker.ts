@@ -38,7 +38,10 @@ async function fetchText(url: string): Promise<string> {
 const demoAsset = (file: string) =>
   new URL(`${import.meta.env.BASE_URL}demo/${file}`, self.location.origin).href;
 
-async function sourceOf(spec: ModelSpec, onProgress: (p: ModelProgress) => void): Promise<ModelSource> {
+async function sourceOf(
+  spec: ModelSpec,
+  onProgress: (p: ModelProgress) => void,
+): Promise<ModelSource> {
   if (spec.kind === 'demo') {
     const [json, config] = await Promise.all([
       fetchText(demoAsset('tokenizer.json')),
@@ -71,7 +74,8 @@ async function loadModel(job: number, spec: ModelSpec, template: TemplateChoice,
   latestModelJob = job;
   const progress = (p: ModelProgress) => send({ kind: 'model-progress', job, progress: p });
   try {
-    if (st.run?.running) throw new EngineError('bad-input', 'stop the training run before loading another model');
+    if (st.run?.running)
+      throw new EngineError('bad-input', 'stop the training run before loading another model');
     const e = await needEngine();
     progress({
       stage: 'open',
@@ -133,7 +137,8 @@ async function generate(job: number, prompt: string, sampling: Sampling) {
     const run = st.run;
     if (!loaded) throw new EngineError('bad-input', 'load a model first');
     if (!run) throw new EngineError('bad-input', 'train an adapter first (Train step)');
-    if (run.running) throw new EngineError('bad-input', 'pause or stop the run first: the GPU is busy training');
+    if (run.running)
+      throw new EngineError('bad-input', 'pause or stop the run first: the GPU is busy training');
     const e = await needEngine();
     const tok = loaded.model.tok.tokenizer;
     const template = chatTemplateFor(tok, run.template, run.date);
@@ -170,7 +175,8 @@ async function exportFiles(datasetName: string, datasetExamples: number) {
           finalLoss: run.lastLoss,
           finalEvalLoss: run.lastEval,
           elapsedSeconds: run.elapsed,
-          device: e.info.description || [e.info.vendor, e.info.architecture].filter(Boolean).join(' '),
+          device:
+            e.info.description || [e.info.vendor, e.info.architecture].filter(Boolean).join(' '),
         }),
         peftSnippet: peftSnippet(baseModel),
       },

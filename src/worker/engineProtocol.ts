@@ -29,7 +29,13 @@ export type {
   ExampleSet,
   TemplateChoice,
 };
-export type { EngineErrorKind, MemoryKnobs, StepEvent, RunSuggestion, RunPlan } from '../engine/index.ts';
+export type {
+  EngineErrorKind,
+  MemoryKnobs,
+  StepEvent,
+  RunSuggestion,
+  RunPlan,
+} from '../engine/index.ts';
 
 /** Where the model (weights + tokenizer) comes from. */
 export type ModelSpec =

@@ -63,7 +63,11 @@ export function engine(): Promise<Engine | null> {
       e.device.onuncapturederror = (ev) => {
         const err = (ev as GPUUncapturedErrorEvent).error;
         if (err instanceof GPUOutOfMemoryError) {
-          onFatal(toFailure(new EngineError('out-of-memory', `the GPU ran out of memory (${err.message})`)));
+          onFatal(
+            toFailure(
+              new EngineError('out-of-memory', `the GPU ran out of memory (${err.message})`),
+            ),
+          );
         } else console.error('[engine] GPU error:', err.message);
       };
       st.lost = null;

@@ -7,7 +7,15 @@ import type { ExampleSet } from '../data/exampleset.ts';
 import type { DatasetFormat, LineError, Message, Role, TokenStats } from '../data/types.ts';
 import type { RunPlan, TrainSettings } from '../engine/index.ts';
 
-export type { DatasetFormat, LineError, Message, Role, TokenStats, BuiltinTemplate, TemplateChoice };
+export type {
+  DatasetFormat,
+  LineError,
+  Message,
+  Role,
+  TokenStats,
+  BuiltinTemplate,
+  TemplateChoice,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Shapes

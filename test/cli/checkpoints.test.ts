@@ -41,7 +41,10 @@ describe('checkpoint files', () => {
     const dir = await tmp();
     for (const s of [1, 2, 3, 4]) saveCheckpoint(dir, s, checkpoint(s));
     expect(readdirSync(dir).sort()).toEqual([checkpointName(3), checkpointName(4)]);
-    expect(listCheckpoints(dir)).toEqual([join(dir, checkpointName(4)), join(dir, checkpointName(3))]);
+    expect(listCheckpoints(dir)).toEqual([
+      join(dir, checkpointName(4)),
+      join(dir, checkpointName(3)),
+    ]);
     const found = await newestValidCheckpoint(dir, () => {});
     expect(found.step).toBe(4);
   });

@@ -32,6 +32,10 @@ describe('toFailure', () => {
 
   it('an EngineError keeps its own hint', () => {
     const f = toFailure(new EngineError('bad-input', 'wrong tokens', 'Wait, then start again.'));
-    expect(f).toEqual({ kind: 'bad-input', message: 'wrong tokens', hint: 'Wait, then start again.' });
+    expect(f).toEqual({
+      kind: 'bad-input',
+      message: 'wrong tokens',
+      hint: 'Wait, then start again.',
+    });
   });
 });

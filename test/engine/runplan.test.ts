@@ -2,7 +2,12 @@
 // into rows of 2048 with an effective batch of 16) is one optimizer step; the plan says it is too
 // short and proposes settings that give at least kMinUsefulSteps steps, each of which really does.
 import { describe, expect, it } from 'vitest';
-import { kDefaultSettings, kMinUsefulSteps, planRun, withDefaults } from '../../src/engine/index.ts';
+import {
+  kDefaultSettings,
+  kMinUsefulSteps,
+  planRun,
+  withDefaults,
+} from '../../src/engine/index.ts';
 import { makeSchedule } from '../../src/train/schedule.ts';
 
 describe('planRun', () => {
@@ -22,7 +27,9 @@ describe('planRun', () => {
       // and its learning rate is not 0 for every step
       const sched = makeSchedule('cosine', 2e-4, after.totalSteps, 0.03);
       expect(sched.lr(after.totalSteps - 1)).toBeGreaterThanOrEqual(0);
-      expect(Math.max(...Array.from({ length: after.totalSteps }, (_, i) => sched.lr(i)))).toBeGreaterThan(0);
+      expect(
+        Math.max(...Array.from({ length: after.totalSteps }, (_, i) => sched.lr(i))),
+      ).toBeGreaterThan(0);
     }
   });
 

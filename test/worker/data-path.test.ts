@@ -19,10 +19,23 @@ import { lenmlDir, type LenmlName } from '../data/lenml.ts';
 
 const kData = new URL('../fixtures/data/multiturn.jsonl', import.meta.url);
 
-function previewJson(dir: string, maxLength: number): { line: number; input_ids: number[]; labels: number[] }[] {
+function previewJson(
+  dir: string,
+  maxLength: number,
+): { line: number; input_ids: number[]; labels: number[] }[] {
   const r = spawnSync(
     process.execPath,
-    ['bin/sft-studio.mjs', 'preview', '--model', dir, '--data', kData.pathname, '--json', '--max-length', String(maxLength)],
+    [
+      'bin/sft-studio.mjs',
+      'preview',
+      '--model',
+      dir,
+      '--data',
+      kData.pathname,
+      '--json',
+      '--max-length',
+      String(maxLength),
+    ],
     { encoding: 'utf8', timeout: 120_000 },
   );
   expect(r.status, r.stderr).toBe(0);
