@@ -1,10 +1,14 @@
-// `sft-studio eval --model DIR [--adapter ODIR] --data FILE [--template NAME] [--max-length L] --json`
+// `sft-studio eval --model DIR [--adapter ODIR] --data SOURCE [--template NAME] [--max-length L]
+//  [--per-token FILE] [--json]`
 // Next-token cross-entropy summed over every trained label token of the dataset (no packing),
-// divided by their count. The data is tokenized exactly as `preview` shows it. With --json prints
+// divided by their count. `--per-token FILE` also writes each example's per-token losses
+// ({"line": n, "losses": [...]}, as long as its preview input_ids, null at t = 0 and where the
+// label is -100), and the printed loss is then their float64 mean. The data is tokenized exactly as `preview` shows it. With --json prints
 // exactly {"loss": L, "tokens": T}.
 import { kDefaultSettings } from '../engine/index.ts';
 import { kDataFlags, kDataHelp } from './data-source.ts';
 import { parseFlags, usage, type FlagSpec } from './args.ts';
+import { writeAtomic } from './checkpoints.ts';
 import { nodeEngine } from './device.ts';
 import { loadDataset, openModel, readAdapterDir, templateFor } from './train-io.ts';
 
@@ -29,6 +33,11 @@ const kSpec = {
     help: `truncate examples to L tokens (default ${kDefaultSettings.maxLength})`,
   },
   json: { type: 'boolean', help: 'print {"loss": L, "tokens": T} only' },
+  'per-token': {
+    type: 'string',
+    metavar: 'FILE',
+    help: 'also write {"line": n, "losses": [...]} per example (JSONL): loss of each token, null where untrained',
+  },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpec;
 
@@ -47,7 +56,16 @@ export async function run(argv: string[]): Promise<number> {
   const tok = model.tok.tokenizer;
   const data = await loadDataset(f, 'eval', tok, templateFor(tok, f.template), maxLength, f.json);
   const adapter = f.adapter ? await readAdapterDir(f.adapter, model.config) : null;
-  const r = await engine.evaluate(model, { adapter, examples: data.examples, maxLength });
+  const perTokenFile = f['per-token'];
+  const r = await engine.evaluate(model, {
+    adapter,
+    examples: data.examples,
+    maxLength,
+    perToken: perTokenFile !== undefined,
+  });
+  if (perTokenFile !== undefined && r.perToken) {
+    writeAtomic(perTokenFile, r.perToken.map((x) => `${JSON.stringify(x)}\n`).join(''));
+  }
   if (f.json) console.log(JSON.stringify({ loss: r.loss, tokens: r.tokens }));
   else {
     console.log(

@@ -10,6 +10,7 @@ const kCommands: Record<string, string> = {
   lint: 'flag problem examples: duplicates, refusals, PII, language mismatches, ...',
   eval: 'evaluate a model (and adapter) on a dataset',
   generate: 'generate text with a model (and adapter)',
+  compare: 'base vs tuned answers on a dataset, with BLEU, ROUGE-L, exact match, stop rate',
   bench: 'benchmark the GPU kernels and a training step',
 };
 

@@ -96,3 +96,5 @@ export type { ColumnMapping, MappingTarget, ReadRowOptions } from './mapping';
 export { proposeMapping } from './mapping-propose';
 export type { MappingProposal } from './mapping-propose';
 export * from './lint/index';
+export { promptAndReference } from './prompts';
+export type { PromptWithReference } from './prompts';

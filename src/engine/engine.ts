@@ -13,6 +13,8 @@ import { evaluate, type EvalResult, type LoraWeights } from './evaluation.ts';
 import {
   generate,
   generateSideBySide,
+  openGenerator,
+  type ReplyGenerator,
   type AdapterInput,
   type GenerationResult,
   type Sampling,
@@ -90,6 +92,8 @@ export class Engine {
       examples: TokenizedExample[];
       maxLength: number;
       onProgress?: (done: number, total: number) => void;
+      /** Also every example's per-token losses (the loss is then their float64 mean). */
+      perToken?: boolean;
     },
   ): Promise<EvalResult> {
     return evaluate(this.ctx, model, opts);
@@ -106,6 +110,11 @@ export class Engine {
     },
   ): Promise<GenerationResult> {
     return generate(this.ctx, model, adapter, a);
+  }
+
+  /** A generator reused over many prompts (one KV cache of `maxContext` tokens). */
+  generator(model: LoadedModel, adapter: AdapterInput, maxContext: number): Promise<ReplyGenerator> {
+    return openGenerator(this.ctx, model, adapter, maxContext);
   }
 
   generateSideBySide(

@@ -5,11 +5,11 @@ import type { TokenizedExample } from '../data/types.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { LoraWeights } from '../model/lora.ts';
 import { loadAdapter } from '../train/adapter.ts';
-import { evaluateExamples, type EvalResult } from '../train/evaluate.ts';
+import { evaluateExamples, type EvalResult, type TokenLosses } from '../train/evaluate.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { LoadedModel } from './models.ts';
 
-export type { EvalResult, LoraWeights };
+export type { EvalResult, LoraWeights, TokenLosses };
 
 export async function evaluate(
   ctx: GpuContext,
@@ -19,6 +19,7 @@ export async function evaluate(
     examples: TokenizedExample[];
     maxLength: number;
     onProgress?: (done: number, total: number) => void;
+    perToken?: boolean;
   },
 ): Promise<EvalResult> {
   return evaluateExamples(ctx, {
@@ -27,6 +28,7 @@ export async function evaluate(
     examples: opts.examples,
     maxLength: opts.maxLength,
     onProgress: opts.onProgress,
+    perToken: opts.perToken,
   });
 }
 

@@ -65,7 +65,7 @@ export interface GenerationResult {
 
 export type AdapterInput = LoraWeights | DecodeLora | null;
 
-interface GenerateArgs {
+export interface GenerateArgs {
   prompt: number[];
   sampling: Sampling;
   /** Called with the reply so far, as text, after each token: complete characters only (a
@@ -117,6 +117,33 @@ function maxContext(model: LoadedModel, prompt: number[], s: Sampling): number {
   return Math.min(model.config.maxPositions, prompt.length + s.maxNewTokens + 1);
 }
 
+/** A reusable generator: one KV cache and one set of ops for many prompts (compare, eval sets). */
+export interface ReplyGenerator {
+  reply(a: GenerateArgs): Promise<GenerationResult>;
+  destroy(): void;
+}
+
+/** A generator for prompts plus replies of up to `maxContext` tokens, base model or adapter. */
+export async function openGenerator(
+  ctx: GpuContext,
+  model: LoadedModel,
+  adapter: AdapterInput,
+  maxContext: number,
+): Promise<ReplyGenerator> {
+  const gen = await createGenerator(ctx, {
+    model: model.device,
+    adapter,
+    maxContext: Math.min(model.config.maxPositions, maxContext),
+  });
+  return {
+    reply: (a) => {
+      if (a.prompt.length === 0) throw new Error('generate: the prompt is empty');
+      return runOne(gen, model, { ...a, useAdapter: adapter !== null });
+    },
+    destroy: () => gen.destroy(),
+  };
+}
+
 /** One reply, from the base model (adapter null) or with an adapter. */
 export async function generate(
   ctx: GpuContext,
@@ -124,14 +151,9 @@ export async function generate(
   adapter: AdapterInput,
   a: GenerateArgs,
 ): Promise<GenerationResult> {
-  if (a.prompt.length === 0) throw new Error('generate: the prompt is empty');
-  const gen = await createGenerator(ctx, {
-    model: model.device,
-    adapter,
-    maxContext: maxContext(model, a.prompt, a.sampling),
-  });
+  const gen = await openGenerator(ctx, model, adapter, maxContext(model, a.prompt, a.sampling));
   try {
-    return await runOne(gen, model, { ...a, useAdapter: adapter !== null });
+    return await gen.reply(a);
   } finally {
     gen.destroy();
   }

@@ -91,6 +91,8 @@ export {
   type Sampling,
   type GenerationResult,
   type AdapterInput,
+  type ReplyGenerator,
+  type GenerateArgs,
 } from './generation.ts';
-export { readAdapter, type EvalResult, type LoraWeights } from './evaluation.ts';
+export { readAdapter, type EvalResult, type LoraWeights, type TokenLosses } from './evaluation.ts';
 export { modelCard, peftSnippet, type CardFacts } from './card.ts';
