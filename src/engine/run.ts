@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { DecodeLora } from '../model/decode.ts';
 import type { LoraWeights } from '../model/lora.ts';
 import { formatPlan } from '../model/plan.ts';
-import type { AdapterFiles } from '../train/adapter.ts';
+import { exportAdapter, type AdapterFiles } from '../train/adapter.ts';
 import { decodeCheckpoint } from '../train/checkpoint.ts';
 import { targetModules } from '../train/config.ts';
 import type { TrainEvent } from '../train/events.ts';
@@ -17,6 +17,7 @@ import { EngineError } from './errors.ts';
 import type { LoadedModel } from './models.ts';
 import { planRun } from './runplan.ts';
 import { gradAccumOf, hyperOf, settingsOf, type TrainSettings } from './settings.ts';
+import { OverfitWatch } from './watch.ts';
 
 export type { RunResult, AdapterFiles, TrainEvent };
 
@@ -52,6 +53,10 @@ export interface TrainingRun {
   /** The live LoRA tensors on the device (for generation mid-run). */
   deviceAdapter(): DecodeLora;
   exportAdapter(): Promise<AdapterFiles>;
+  /** The adapter at the best eval loss so far (runs with an eval split), or null. */
+  bestAdapter(): BestAdapter | null;
+  /** PEFT files of the best eval loss's adapter, or null. */
+  exportBestAdapter(): AdapterFiles | null;
   /** README.md for the exported adapter. */
   modelCard(
     facts: Omit<
@@ -67,6 +72,12 @@ export interface TrainingRun {
     >,
   ): string;
   destroy(): void;
+}
+
+export interface BestAdapter {
+  step: number;
+  evalLoss: number;
+  weights: LoraWeights;
 }
 
 export interface TrainOptions {
@@ -90,7 +101,14 @@ export async function startTraining(
     throw new EngineError('bad-input', 'no trainable example: every row was invalid or excluded');
   }
   const resume = opts.resumeFrom ? decodeCheckpoint(opts.resumeFrom) : null;
-  const settings = resume ? settingsOf(resume.hyper) : opts.settings;
+  const settings = resume
+    ? { ...settingsOf(resume.hyper), earlyStoppingPatience: opts.settings.earlyStoppingPatience }
+    : opts.settings;
+  // The overfitting watch and the best eval loss's adapter (see watch.ts).
+  const watch = new OverfitWatch(settings.earlyStoppingPatience);
+  let best: BestAdapter | null = null;
+  let trainer: Trainer | null = null;
+  const emit = (e: TrainEvent) => opts.onEvent?.(e);
   const shape = planRun(
     opts.examples.map((e) => e.inputIds.length),
     settings,
@@ -102,8 +120,28 @@ export async function startTraining(
     hyper: hyperOf(settings, shape.totalSteps),
     resumeFrom: opts.resumeFrom,
     baseModelName: opts.baseModelName ?? model.info.name,
-    onEvent: opts.onEvent,
+    onEvent: (e) => {
+      if (e.kind === 'step') watch.onStep(e.loss);
+      emit(e);
+    },
     onCheckpoint: opts.onCheckpoint,
+    afterEval: async (evalLoss, step) => {
+      const v = watch.onEval(evalLoss, step);
+      if (v.best && trainer) {
+        best = { step, evalLoss, weights: await trainer.loraWeights() };
+        emit({
+          kind: 'info',
+          topic: 'best',
+          step,
+          message: `Step ${step}: best eval loss so far (${evalLoss.toFixed(4)}), adapter kept.`,
+        });
+      }
+      if (v.warning) emit({ kind: 'info', topic: 'overfitting', step, message: v.warning });
+      if (v.stop && trainer) {
+        emit({ kind: 'info', topic: 'early-stop', step, message: v.stop });
+        trainer.stop();
+      }
+    },
   }).catch((e: unknown) => e as Error);
   const oom = await ctx.device.popErrorScope();
   if (oom) {
@@ -115,6 +153,7 @@ export async function startTraining(
   }
   if (created instanceof Error) throw created;
   const t: Trainer = created;
+  trainer = t;
   const info: RunInfo = {
     totalSteps: t.totalSteps,
     seqLen: t.seqLen,
@@ -141,6 +180,9 @@ export async function startTraining(
     adapterWeights: () => t.loraWeights(),
     deviceAdapter: () => t.deviceLora(),
     exportAdapter: () => t.exportAdapter(),
+    bestAdapter: () => best,
+    exportBestAdapter: () =>
+      best ? exportAdapter(best.weights, { baseModel, dropout: t.hyper.lora.dropout }) : null,
     modelCard: (f) =>
       modelCard({
         ...f,

@@ -43,36 +43,54 @@ export function planRun(lengths: readonly number[], partial: Partial<TrainSettin
   const tooShort = lengths.length > 0 && shape.totalSteps < kMinUsefulSteps;
   const suggestions: RunSuggestion[] = [];
   if (tooShort) {
-    // Smaller effective batches and up to 3 epochs (the usual SFT range), the largest batch first.
+    // Candidates: smaller effective batches and up to 3 epochs (the usual SFT range), with and
+    // without packing (a few short examples packed into long rows make few, costly steps); then a
+    // fixed number of steps. Each is measured by the tokens a run processes, cheapest first.
     const batches = [16, 8, 4, 2, 1].filter((b) => b >= s.microBatch && b <= s.effectiveBatch);
-    let found: RunSuggestion | null = null;
-    for (const epochs of [Math.max(1, s.epochs), 2, 3].filter((e) => e >= s.epochs)) {
-      for (const effectiveBatch of batches) {
-        const patch = { effectiveBatch, epochs, maxSteps: 0 };
-        const steps = shapeOf(lengths, { ...s, ...patch }).totalSteps;
-        if (steps >= kMinUsefulSteps) {
-          found = {
-            label: `Effective batch ${effectiveBatch}, ${epochs} epoch${epochs > 1 ? 's' : ''}`,
-            why: `Smaller optimizer steps over the same data: ${steps} steps.`,
-            patch,
-            steps,
-          };
-          break;
+    const candidates: RunSuggestion[] = [];
+    for (const packing of s.packing ? [true, false] : [false]) {
+      let found: RunSuggestion | null = null;
+      for (const epochs of [Math.max(1, s.epochs), 2, 3].filter((e) => e >= s.epochs)) {
+        for (const effectiveBatch of batches) {
+          const patch = { effectiveBatch, epochs, maxSteps: 0, packing };
+          const steps = shapeOf(lengths, { ...s, ...patch }).totalSteps;
+          if (steps >= kMinUsefulSteps) {
+            found = {
+              label:
+                `Effective batch ${effectiveBatch}, ${epochs} epoch${epochs > 1 ? 's' : ''}` +
+                (packing === s.packing ? '' : ', packing off'),
+              why:
+                `${steps} optimizer steps over the same data` +
+                (packing ? '.' : ': each example in its own row, so a step is short.'),
+              patch,
+              steps,
+            };
+            break;
+          }
         }
+        if (found) break;
       }
-      if (found) break;
+      if (found) candidates.push(found);
     }
-    if (found) suggestions.push(found);
     const steps = Math.max(kMinUsefulSteps, 2 * shape.stepsPerEpoch);
     const smallBatch = Math.max(s.microBatch, Math.min(s.effectiveBatch, 4));
-    suggestions.push({
+    candidates.push({
       label: `Train ${steps} steps (effective batch ${smallBatch})`,
       why:
-        'A fixed number of steps: a small dataset is repeated over several epochs. Watch the ' +
-        'eval loss: many passes over few examples overfit.',
+        'A fixed number of steps: a small dataset is repeated over several epochs. Many passes ' +
+        'over few examples overfit: hold out some examples (eval split) to watch for it.',
       patch: { maxSteps: steps, effectiveBatch: smallBatch },
       steps,
     });
+    const cost = (c: RunSuggestion) => {
+      const x = shapeOf(lengths, { ...s, ...c.patch });
+      return (
+        x.totalSteps *
+        Math.min(x.rowsPerEpoch, gradAccumOf({ ...s, ...c.patch }) * s.microBatch) *
+        x.seqLen
+      );
+    };
+    suggestions.push(...candidates.sort((a, b) => cost(a) - cost(b)));
   }
   return { ...shape, tooShort, suggestions };
 }

@@ -35,6 +35,9 @@ export interface TrainSettings {
   /** Save a checkpoint every N optimizer steps (0 = only when the run stops or ends). */
   checkpointEvery: number;
   seed: number;
+  /** With an eval split: stop when the eval loss has not improved for this many evaluations
+   * (0 = never stop early). The best eval loss's adapter is kept either way. */
+  earlyStoppingPatience: number;
   /** Recompute each layer in the backward: true, false, or 'auto' (keep activations when that
    * costs at most 1 GiB more device memory). */
   gradientCheckpointing: boolean | 'auto';
@@ -62,6 +65,7 @@ export const kDefaultSettings: Readonly<TrainSettings> = Object.freeze({
   evalEvery: 0,
   checkpointEvery: 20,
   seed: 42,
+  earlyStoppingPatience: 0,
   gradientCheckpointing: 'auto',
 });
 
@@ -136,6 +140,7 @@ export function settingsOf(h: TrainHyper): TrainSettings {
     evalEvery: h.evalEvery,
     checkpointEvery: h.checkpointEvery,
     seed: h.seed,
+    earlyStoppingPatience: 0,
     gradientCheckpointing: h.gradientCheckpointing ?? 'auto',
   };
 }

@@ -46,6 +46,10 @@ export interface CheckpointEvent {
 export interface InfoEvent {
   kind: 'info';
   message: string;
+  /** What the note is about, when a host may act on it: the eval loss rose while the training loss
+   * fell (overfitting), the run stopped early for it, or a new best eval loss was kept. */
+  topic?: 'overfitting' | 'early-stop' | 'best';
+  step?: number;
 }
 
 export interface DoneEvent {

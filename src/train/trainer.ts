@@ -56,6 +56,8 @@ export interface TrainerConfig {
   onEvent?: (e: TrainEvent) => void;
   /** Called with checkpoint bytes every `checkpointEvery` steps and when the run stops. */
   onCheckpoint?: (bytes: Uint8Array, step: number) => void | Promise<void>;
+  /** Awaited after each in-run evaluation (the engine keeps the best adapter, watches overfitting). */
+  afterEval?: (evalLoss: number, step: number) => void | Promise<void>;
   onLoadProgress?: (p: WeightsProgress) => void;
 }
 
@@ -333,6 +335,7 @@ export async function createTrainer(
           if (evalSet.length > 0 && ((evalEvery > 0 && step % evalEvery === 0) || atEnd)) {
             const r = await evaluate();
             emit({ kind: 'eval', step, evalLoss: r.loss, evalTokens: r.tokens });
+            await cfg.afterEval?.(r.loss, step);
           }
           if (
             cfg.onCheckpoint &&

@@ -1,26 +1,35 @@
 // The bridge between the React UI and the engine worker (a module, not a component): it starts
-// the worker, turns its events into store actions from outside React, batches training steps
-// into one store update per animation frame, and keeps what may not live in the store (the
-// model File objects, the dataset File) here.
-//
-// The dataset worker's bridge does not expose the File or sample URL it was given, so this module
-// notices them itself: a capture-phase listener sees the `dataset-input` / drop zone files and the
-// `model-input` files before React's handlers do, and a sample is recognised by its title.
+// the worker, turns its events into store actions from outside React, and batches training steps
+// into one store update per animation frame. What the user picked comes from the store (the model
+// source and files, the dataset source): nothing is learned from DOM events. When a model is
+// loaded, its own tokenizer goes to the dataset worker, which re-tokenizes the dataset with it, so
+// Start trains exactly the tokens the preview shows; Start takes that tokenized dataset from the
+// dataset worker and hands it to the engine worker without a copy.
 import type {
-  DatasetInput,
   EngineEvent,
+  EngineFailure,
   EngineRequest,
-  MemoryKnobs,
   ModelSpec,
-  StepMetrics,
+  ModelTokenizerFiles,
+  StepEvent,
+  TrainEvent,
 } from '../worker/engineProtocol.ts';
-import { kSamples, sampleUrl } from './dataset-step/samples.ts';
-import { useStudio } from './store/index.ts';
+import { modelFolderName, useStudio } from './store/index.ts';
+import { takeExamples, tokenizeWithModel } from './workerBridge.ts';
 
 let worker: Worker | null = null;
 let nextJob = 1;
-let modelFiles: File[] = [];
-let capturedDataset: File | null = null;
+/** The loaded model's tokenizer files (large strings: kept here, not in the store). */
+let modelTokenizer: ModelTokenizerFiles | null = null;
+
+/** A failure of the studio itself (a crashed worker), in the engine's shape. */
+export function internalFailure(message: string): EngineFailure {
+  return {
+    kind: 'internal',
+    message,
+    hint: 'This is a bug in SFT Studio: please report the message. Reloading the page may help.',
+  };
+}
 
 function getWorker(): Worker {
   if (worker) return worker;
@@ -31,21 +40,21 @@ function getWorker(): Worker {
   worker.onmessage = (e: MessageEvent<EngineEvent>) => handle(e.data);
   worker.onerror = (e) => {
     const s = useStudio.getState();
-    const message = `The engine worker crashed: ${e.message || 'unknown error'}`;
+    const failure = internalFailure(`The engine worker crashed: ${e.message || 'unknown error'}`);
     if (s.train.state === 'running' || s.train.state === 'loading') {
-      s.runEnded('error', s.train.step, message);
+      s.runEnded('error', s.train.step, failure.message, failure);
     }
-    s.modelFailed(s.engine.model.job, message);
+    if (s.engine.model.status === 'loading') s.modelFailed(s.engine.model.job, failure);
   };
   return worker;
 }
 
-function post(msg: EngineRequest): void {
-  getWorker().postMessage(msg);
+function post(msg: EngineRequest, transfer: Transferable[] = []): void {
+  getWorker().postMessage(msg, transfer);
 }
 
 // Steps and evals arrive many per second on a fast GPU: buffer them, flush once per frame.
-let pendingSteps: StepMetrics[] = [];
+let pendingSteps: StepEvent[] = [];
 let pendingEvals: { step: number; evalLoss: number }[] = [];
 let frame = 0;
 function flush() {
@@ -65,54 +74,76 @@ function schedule() {
       : requestAnimationFrame(flush);
 }
 
+function handleRunEvent(event: TrainEvent): void {
+  const s = useStudio.getState();
+  switch (event.kind) {
+    case 'step':
+      pendingSteps.push(event);
+      return schedule();
+    case 'eval':
+      pendingEvals.push({ step: event.step, evalLoss: event.evalLoss });
+      return schedule();
+    case 'skipped':
+      return s.runNote(`Step ${event.step} skipped: ${event.reason}`);
+    case 'info':
+      return s.runNote(event.message);
+    case 'checkpoint':
+      return s.runCheckpoint(event.step);
+    case 'done':
+      return flush();
+    default: {
+      const never: never = event;
+      throw new Error(`unknown training event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 function handle(msg: EngineEvent): void {
   const s = useStudio.getState();
   switch (msg.kind) {
     case 'device':
       return s.deviceReady(msg.device);
     case 'device-unavailable':
-      return s.deviceUnavailable(msg.message);
+      return s.deviceUnavailable(msg.failure);
     case 'saved-run':
       return s.setSavedRun(msg.run);
     case 'estimate':
       return s.estimateReady(msg.job, msg.estimate);
     case 'estimate-failed':
-      return s.estimateFailed(msg.job, msg.message);
+      return s.estimateFailed(msg.job, msg.failure);
     case 'model-progress':
-      return s.modelLoading(msg.job, msg.message, msg.done, msg.total, msg.unit);
-    case 'model-ready':
-      return s.modelReady(msg.job, msg.info);
+      return s.modelLoading(msg.job, msg.progress);
+    case 'model-ready': {
+      if (msg.job < s.engine.model.job) return;
+      const { name, fingerprint } = msg.tokenizer;
+      s.modelReady(msg.job, msg.info, msg.template, { name, fingerprint });
+      // The preview re-tokenizes with the model's own tokenizer (and says so while it does).
+      modelTokenizer = msg.tokenizer;
+      return tokenizeWithModel(msg.tokenizer);
+    }
     case 'model-failed':
-      return s.modelFailed(msg.job, msg.message);
+      return s.modelFailed(msg.job, msg.failure);
     case 'run-preparing':
       return s.runPreparing(msg.message);
     case 'run-started':
       pendingSteps = [];
       pendingEvals = [];
       return s.runStarted(msg.info, msg.history, msg.settings);
-    case 'run-step':
-      pendingSteps.push(msg.metrics);
-      return schedule();
-    case 'run-eval':
-      pendingEvals.push({ step: msg.step, evalLoss: msg.evalLoss });
-      return schedule();
-    case 'run-info':
-      return s.runNote(msg.message);
-    case 'run-checkpoint':
-      return s.runCheckpoint(msg.step);
+    case 'run-event':
+      return handleRunEvent(msg.event);
     case 'run-ended':
       flush();
-      return s.runEnded(msg.reason, msg.step, msg.message);
+      return s.runEnded(msg.reason, msg.step, msg.message, msg.failure ?? null);
     case 'generate-token':
       return s.generateText(msg.job, msg.which, msg.text);
     case 'generate-done':
       return s.generateDone(msg.job, msg.message);
     case 'generate-failed':
-      return s.generateFailed(msg.job, msg.message);
+      return s.generateFailed(msg.job, msg.failure);
     case 'export-ready':
       return s.exportReady(msg.files, s.train.step);
     case 'export-failed':
-      return s.exportFailed(msg.message);
+      return s.exportFailed(msg.failure);
     default: {
       const never: never = msg;
       throw new Error(`unknown engine event ${JSON.stringify(never)}`);
@@ -130,72 +161,88 @@ function currentSpec(): ModelSpec | null {
   if (src === 'demo') return { kind: 'demo' };
   if (src === 'hub')
     return { kind: 'hub', id: s.model.hubId.trim(), endpoint: s.model.endpoint.trim() };
-  if (modelFiles.length === 0) return null;
-  const first = modelFiles[0].webkitRelativePath;
-  const name = first && first.includes('/') ? first.slice(0, first.indexOf('/')) : 'local model';
-  return { kind: 'files', name, files: modelFiles };
+  const files = s.engine.modelFiles;
+  if (files.length === 0) return null;
+  return { kind: 'files', name: modelFolderName(files), files };
 }
 
-export function knobsOf(): MemoryKnobs {
-  const t = useStudio.getState().train.settings;
-  return {
-    maxLength: t.maxLength,
-    microBatch: t.microBatch,
-    r: t.r,
-    targets: t.targets,
-    dropout: t.dropout,
-  };
-}
-
-/** Memory estimate for the current spec (reads config.json only). */
+/** Memory estimate for the current spec and settings (reads config.json only). */
 export function requestEstimate(): void {
   const spec = currentSpec();
   if (!spec || (spec.kind === 'hub' && !spec.id)) return;
   const job = nextJob++;
-  useStudio.getState().estimateLoading(job);
-  post({ kind: 'estimate', job, model: spec, knobs: knobsOf() });
+  const s = useStudio.getState();
+  s.estimateLoading(job);
+  post({ kind: 'estimate', job, model: spec, settings: s.train.settings });
 }
 
 export function loadModel(): void {
   const spec = currentSpec();
   const s = useStudio.getState();
+  const job = nextJob++;
   if (!spec) {
-    s.modelFailed(nextJob++, 'Pick the model folder (or its files) first.');
+    s.modelFailed(job, {
+      kind: 'bad-input',
+      message: 'No model files were picked.',
+      hint: 'Choose the model folder (config.json, the safetensors and the tokenizer files).',
+    });
     return;
   }
-  const job = nextJob++;
-  s.modelLoading(job, 'Starting…');
+  s.modelLoading(job, null);
   post({ kind: 'load-model', job, model: spec, template: s.model.template, date: s.model.date });
 }
 
-function datasetInput(): DatasetInput | null {
-  const d = useStudio.getState().dataset;
-  if (d.status === 'empty' || d.status === 'failed') return null;
-  if (capturedDataset && capturedDataset.name === d.name)
-    return { kind: 'file', file: capturedDataset };
-  const sample = kSamples.find((x) => x.title === d.name);
-  return sample ? { kind: 'url', url: sampleUrl(sample), name: sample.title } : null;
+const kModelFile = /(^|\/)(config\.json|.*\.safetensors|model\.safetensors\.index\.json)$/;
+
+/** True when a picked file list holds model weights (not just tokenizer files). */
+export function hasModelWeights(files: readonly File[]): boolean {
+  return files.some((f) => kModelFile.test(f.webkitRelativePath || f.name));
 }
 
-export function hasDatasetInput(): boolean {
-  return datasetInput() !== null;
-}
-
-export function startTraining(): void {
+/** A local model folder's files, as the user picked them: the source for Load model. */
+export function pickModelFiles(files: File[]): void {
   const s = useStudio.getState();
-  const dataset = datasetInput();
-  if (!dataset) {
-    s.runEnded('error', 0, 'Choose a dataset first (Dataset step).');
-    return;
+  s.setModelFiles(files);
+  s.setEngineSource('files');
+}
+
+/** Tokenizes the dataset with the loaded model's own tokenizer again (after another was picked). */
+export function retokenizeWithModel(): void {
+  if (modelTokenizer) tokenizeWithModel(modelTokenizer);
+}
+
+export async function startTraining(): Promise<void> {
+  const s = useStudio.getState();
+  s.runPreparing('Taking the tokenized dataset…');
+  try {
+    const { name, examples } = await takeExamples();
+    const now = useStudio.getState();
+    post(
+      {
+        kind: 'train-start',
+        examples,
+        datasetName: name || now.dataset.name,
+        settings: now.train.settings,
+        template: now.model.template,
+        date: now.model.date,
+      },
+      [
+        examples.lines.buffer,
+        examples.offsets.buffer,
+        examples.ids.buffer,
+        examples.marks.buffer,
+        examples.fullLength.buffer,
+        examples.truncatedTrained.buffer,
+      ],
+    );
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    useStudio.getState().runEnded('error', 0, message, {
+      kind: 'bad-input',
+      message: `The tokenized dataset could not be taken for training: ${message}`,
+      hint: 'Load the dataset again in the Dataset step, wait for tokenizing to finish, then Start.',
+    });
   }
-  s.runPreparing('Starting…');
-  post({
-    kind: 'train-start',
-    settings: s.train.settings,
-    dataset,
-    template: s.model.template,
-    date: s.model.date,
-  });
 }
 
 export function resumeSavedRun(): void {
@@ -250,74 +297,29 @@ export function downloadFile(name: string, data: Uint8Array | string, type: stri
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Capturing the files the shell's inputs receive
-
-const kModelFile = /(^|\/)(config\.json|.*\.safetensors|model\.safetensors\.index\.json)$/;
-
-function onFiles(input: HTMLInputElement, files: File[]) {
-  const id = input.dataset.testid;
-  if (id === 'dataset-input') {
-    if (files[0]) capturedDataset = files[0];
-    return;
-  }
-  const isModelInput =
-    id === 'model-input' ||
-    (input.hasAttribute('webkitdirectory') && !!input.closest('.local-files'));
-  if (!isModelInput) return;
-  const names = files.map((f) => f.webkitRelativePath || f.name);
-  if (!names.some((n) => kModelFile.test(n))) return; // tokenizer files only: preview only
-  setModelFileList(files);
-}
-
-/** The files of a local model folder (from the model input or the Load model card's picker). */
-export function setModelFileList(files: File[]): void {
-  modelFiles = files;
-  const s = useStudio.getState();
-  s.setModelFiles(files.map((f) => f.webkitRelativePath || f.name));
-  s.setEngineSource('files');
-  requestEstimate();
-}
-
-let installed = false;
-/** Starts the engine worker (device probe, saved-run check) and the file listeners. */
+let started = false;
+/** Starts the engine worker (device probe, saved-run check) and the memory re-estimates. */
 export function startEngine(): void {
-  if (installed) return;
-  installed = true;
-  document.addEventListener(
-    'change',
-    (e) => {
-      const t = e.target;
-      if (t instanceof HTMLInputElement && t.type === 'file' && t.files) {
-        onFiles(t, Array.from(t.files));
-      }
-    },
-    true,
-  );
-  document.addEventListener(
-    'drop',
-    (e) => {
-      const t = e.target;
-      const file = e.dataTransfer?.files[0];
-      if (file && t instanceof Element && t.closest('.dropzone')) capturedDataset = file;
-    },
-    true,
-  );
+  if (started) return;
+  started = true;
   post({ kind: 'probe' });
-  // Re-estimate when the sizes that decide memory change (debounced).
+  // Re-estimate when the model source or a size that decides memory changes (debounced).
   let timer: ReturnType<typeof setTimeout> | undefined;
   useStudio.subscribe((state, prev) => {
     const a = state.train.settings;
     const b = prev.train.settings;
     const srcChanged =
-      state.engine.source !== prev.engine.source || state.model.hubId !== prev.model.hubId;
+      state.engine.source !== prev.engine.source ||
+      state.engine.modelFiles !== prev.engine.modelFiles ||
+      state.model.hubId !== prev.model.hubId;
     if (
       !srcChanged &&
       a.maxLength === b.maxLength &&
       a.microBatch === b.microBatch &&
       a.r === b.r &&
       a.targets === b.targets &&
-      a.dropout === b.dropout
+      a.dropout === b.dropout &&
+      a.gradientCheckpointing === b.gradientCheckpointing
     ) {
       return;
     }

@@ -1,7 +1,9 @@
 // The bridge between the React UI and the dataset worker (a module, not a component).
-// Components call the functions below; worker events are turned into store actions here, from
-// outside React. It also watches the preview settings in the store and sends them to the worker
-// (debounced), so that changing the template or the max length re-tokenizes the dataset.
+// Components call the functions below with what the user gave them (a File, a sample URL); worker
+// events are turned into store actions here, from outside React. It watches the store and sends
+// the worker the preview settings (template, date, and the train settings' max length: one value
+// for the preview and the run) and, for the Train step, asks how long a run with the current
+// settings would be (debounced ~300 ms). The engine bridge takes the tokenized dataset from here.
 import type {
   DatasetInput,
   PreviewSettings,
@@ -9,10 +11,19 @@ import type {
   WorkerEvent,
   WorkerRequest,
 } from '../worker/protocol.ts';
+import type { ExampleSet, ModelTokenizerFiles, TrainSettings } from '../worker/engineProtocol.ts';
 import { useStudio, type StudioState } from './store/index.ts';
 
 let worker: Worker | null = null;
 let nextJob = 1;
+
+/** Start requests waiting for their examples, by job. */
+const pendingTakes = new Map<
+  number,
+  { resolve: (v: { name: string; examples: ExampleSet }) => void; reject: (e: Error) => void }
+>();
+/** Settings each plan request was made for, by job. */
+const planSettings = new Map<number, TrainSettings>();
 
 function getWorker(): Worker {
   if (worker) return worker;
@@ -26,8 +37,10 @@ function getWorker(): Worker {
     const message = `The dataset worker crashed: ${e.message || 'unknown error'}`;
     s.datasetFailed(s.dataset.job, message);
     s.tokenizerFailed(s.model.tokenizer.job, message);
+    for (const p of pendingTakes.values()) p.reject(new Error(message));
+    pendingTakes.clear();
   };
-  post({ kind: 'configure', settings: settingsOf(useStudio.getState()) });
+  post({ kind: 'configure', settings: previewSettingsOf(useStudio.getState()) });
   return worker;
 }
 
@@ -68,6 +81,20 @@ function handle(msg: WorkerEvent): void {
       return s.exampleDetail(msg.detail);
     case 'example-failed':
       return s.exampleFailed(msg.line, msg.message);
+    case 'examples':
+      pendingTakes.get(msg.job)?.resolve({ name: msg.name, examples: msg.examples });
+      pendingTakes.delete(msg.job);
+      return;
+    case 'examples-failed':
+      pendingTakes.get(msg.job)?.reject(new Error(msg.message));
+      pendingTakes.delete(msg.job);
+      return;
+    case 'run-plan': {
+      const settings = planSettings.get(msg.job);
+      planSettings.delete(msg.job);
+      if (settings) s.planReady(msg.job, msg.plan, settings);
+      return;
+    }
     default: {
       const never: never = msg;
       throw new Error(`unknown worker event ${JSON.stringify(never)}`);
@@ -75,23 +102,36 @@ function handle(msg: WorkerEvent): void {
   }
 }
 
-function settingsOf(s: StudioState): PreviewSettings {
-  return { template: s.model.template, maxLength: s.model.maxLength, date: s.model.date };
+function previewSettingsOf(s: StudioState): PreviewSettings {
+  return { template: s.model.template, maxLength: s.train.settings.maxLength, date: s.model.date };
 }
 
-/** Loads a tokenizer from the Hub (id and endpoint from the store) or from local files. */
+/** Loads a tokenizer from the Hub, from local files, or the loaded model's own files. */
 export function loadTokenizer(source: TokenizerSource): void {
   const job = nextJob++;
   useStudio.getState().tokenizerLoading(job, 'Starting…');
   post({ kind: 'load-tokenizer', job, source });
 }
 
+/** Re-tokenizes the dataset with the loaded model's own tokenizer (the one that trains). */
+export function tokenizeWithModel(files: ModelTokenizerFiles): void {
+  loadTokenizer({ kind: 'model', ...files });
+}
+
 /** Reads, validates and (when a tokenizer is ready) tokenizes a dataset file or sample URL. */
 export function loadDataset(input: DatasetInput): void {
   const job = nextJob++;
-  const name = input.kind === 'file' ? input.file.name : input.name;
-  useStudio.getState().datasetStarted(job, name);
+  useStudio.getState().datasetStarted(job, input);
   post({ kind: 'load-dataset', job, input });
+}
+
+/** The tokenized dataset, for training (its buffers are the caller's to transfer). */
+export function takeExamples(): Promise<{ name: string; examples: ExampleSet }> {
+  const job = nextJob++;
+  return new Promise((resolve, reject) => {
+    pendingTakes.set(job, { resolve, reject });
+    post({ kind: 'take-examples', job });
+  });
 }
 
 /** Selects an example in the browser and asks the worker for its tokens. */
@@ -105,16 +145,43 @@ function requestSelected(): void {
   if (selectedLine !== null) post({ kind: 'get-example', line: selectedLine });
 }
 
-// Settings → worker, debounced so typing a max length does not re-tokenize on every key.
-let timer: ReturnType<typeof setTimeout> | undefined;
+/** True when the dataset is tokenized and a run can be planned on it. */
+function plannable(s: StudioState): boolean {
+  return s.dataset.status === 'ready' && !!s.dataset.summary?.tokens && !!s.dataset.table;
+}
+
+function requestPlan(): void {
+  const s = useStudio.getState();
+  if (!worker || !plannable(s)) return;
+  const job = nextJob++;
+  planSettings.set(job, s.train.settings);
+  s.planRequested(job);
+  post({ kind: 'plan-run', job, settings: s.train.settings });
+}
+
+// Store → worker, debounced so typing a number does not re-tokenize (or re-plan) on every key.
+let configureTimer: ReturnType<typeof setTimeout> | undefined;
+let planTimer: ReturnType<typeof setTimeout> | undefined;
 useStudio.subscribe((state, prev) => {
   const a = state.model;
   const b = prev.model;
-  if (a.template === b.template && a.maxLength === b.maxLength && a.date === b.date) return;
-  clearTimeout(timer);
-  timer = setTimeout(() => {
-    if (worker) post({ kind: 'configure', settings: settingsOf(useStudio.getState()) });
-  }, 300);
+  const maxLength = state.train.settings.maxLength;
+  if (
+    a.template !== b.template ||
+    a.date !== b.date ||
+    maxLength !== prev.train.settings.maxLength
+  ) {
+    clearTimeout(configureTimer);
+    configureTimer = setTimeout(() => {
+      if (worker) post({ kind: 'configure', settings: previewSettingsOf(useStudio.getState()) });
+    }, 300);
+  }
+  const tokenizedNow =
+    plannable(state) && (!plannable(prev) || state.dataset.table !== prev.dataset.table);
+  if (state.train.settings !== prev.train.settings || tokenizedNow) {
+    clearTimeout(planTimer);
+    planTimer = setTimeout(requestPlan, 300);
+  }
 });
 
 let started = false;

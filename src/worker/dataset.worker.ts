@@ -306,6 +306,11 @@ async function handle(msg: WorkerRequest): Promise<void> {
     case 'load-tokenizer': {
       const { job, source } = msg;
       latestTokenizerJob = job;
+      // The same model loaded again: its tokenizer is the one in use, nothing to re-tokenize.
+      if (source.kind === 'model' && state.tokenizer?.fingerprint === source.fingerprint) {
+        send({ kind: 'tokenizer-ready', job, info: state.tokenizer.info });
+        return;
+      }
       send({
         kind: 'tokenizer-loading',
         job,

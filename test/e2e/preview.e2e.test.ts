@@ -1,6 +1,7 @@
 // End to end: the real studio page in headless Chromium. Sets local tokenizer files (Llama-3 from
 // node_modules, no network), drops a multi-turn JSONL with bad lines, and checks the summary
-// counts, the reported line numbers, the example filters and the trained/masked tokens shown.
+// counts, the reported line numbers, the example filters and the trained/masked tokens shown, and
+// that the max length is one value (the Model step's field and the Train form's edit it together).
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,26 @@ describe('token preview in the browser', () => {
     const detail = page.locator('.detail .callout-danger');
     await detail.waitFor();
     expect(await detail.innerText()).toContain('Line 5 is not used for training');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('has one max length: the Model step and the Train form edit the same value', async () => {
+    await page.click('[data-testid="step-model"]');
+    await page.fill('[data-testid="max-length"]', '32');
+    await page.click('[data-testid="step-dataset"]');
+    // The preview re-tokenizes at 32 tokens: the report counts the examples over it.
+    await page.locator('[data-testid="stat-over"]:has-text("Over 32 tokens")').waitFor({
+      timeout: 60_000,
+    });
+    await page.click('[data-testid="step-train"]');
+    expect(await page.inputValue('[data-testid="train-maxLength"]')).toBe('32');
+    await page.fill('[data-testid="train-maxLength"]', '2048');
+    await page.click('[data-testid="step-model"]');
+    expect(await page.inputValue('[data-testid="max-length"]')).toBe('2048');
+    await page.click('[data-testid="step-dataset"]');
+    await page.locator('[data-testid="stat-over"]:has-text("Over 2,048 tokens")').waitFor({
+      timeout: 60_000,
+    });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -103,6 +103,17 @@ export async function trainStatus(page: Page): Promise<TrainStatus> {
   }));
 }
 
+/** The Train step's run plan: planned optimizer steps, whether it is too short, and its text. */
+export async function runPlan(
+  page: Page,
+): Promise<{ steps: number; tooShort: boolean; text: string }> {
+  return page.$eval('[data-testid="train-run-plan"]', (el) => ({
+    steps: Number(el.getAttribute('data-steps')),
+    tooShort: el.getAttribute('data-too-short') === 'true',
+    text: (el as HTMLElement).innerText,
+  }));
+}
+
 export async function chartPoints(page: Page): Promise<number> {
   return page.$eval('[data-testid="loss-chart"]', (el) => Number(el.getAttribute('data-points')));
 }

@@ -1,9 +1,11 @@
 // Screenshots of every step of the studio, with a real run, in headless Chromium:
 //   npx tsx test/e2e/studio-screenshots.ts
 // Writes screenshots/step-<step>-<width>.png at 1280, 1920 and 800 wide (one page, resized, so the
-// run is trained once): model (tiny local model loaded, memory estimate), dataset, train (mid-run
-// and finished), try (base vs tuned), export; and step-no-webgpu-1280.png from a browser without
-// WebGPU. test/e2e/screenshots.ts (the shell's) covers the preview views in more detail.
+// run is trained once): model-demo (the offline demo loaded: its own tokenizer shown) and
+// train-too-short (a newcomer's default run on the "Multi-turn assistant" sample, with the warning
+// and the suggestions), then model (tiny local model loaded, memory estimate), dataset, train
+// (mid-run and finished), try (base vs tuned), export; and step-no-webgpu-1280.png from a browser
+// without WebGPU. test/e2e/screenshots.ts (the shell's) covers the preview views in more detail.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -32,6 +34,30 @@ async function main() {
   const srv = await startServer(undefined, ['index.html', 'src/worker/*.worker.ts']);
   const browser = await launchBrowser();
   try {
+    const demo = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    demo.on('pageerror', (e) => console.error('[page]', e.message));
+    await demo.goto(srv.url);
+    await demo.evaluate(() => indexedDB.deleteDatabase('sft-studio'));
+    await demo.reload();
+    await demo.click('[data-testid="model-source-demo"]');
+    await demo.click('[data-testid="model-load"]:not([disabled])');
+    await demo.waitForSelector('[data-testid="model-status"][data-status="ready"]', {
+      timeout: 180_000,
+    });
+    await demo.waitForSelector('[data-testid="tokenizer-status"][data-from-model="true"]', {
+      timeout: 60_000,
+    });
+    await shots(demo, 'model-demo');
+    await demo.click('[data-testid="step-dataset"]');
+    await demo.click('[data-testid="sample-chat"]');
+    await demo.waitForSelector('[data-testid="stat-trained"]', { timeout: 120_000 });
+    await demo.click('[data-testid="step-train"]');
+    await demo.waitForSelector('[data-testid="train-run-plan"][data-too-short="true"]', {
+      timeout: 60_000,
+    });
+    await shots(demo, 'train-too-short');
+    await demo.close();
+
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => console.error('[page]', e.message));
     await page.goto(srv.url);

@@ -1,22 +1,121 @@
-// The studio end to end in headless Chromium (SwiftShader WebGPU): give a tiny random Mistral
-// model's files to `model-input` and load it, drop a small multi-turn JSONL, train a few dozen
-// steps and watch the chart fill and the loss fall, compare base and tuned generations, download
-// the adapter and check the files (safetensors keys and shapes, adapter_config.json fields).
+// The studio end to end in headless Chromium (SwiftShader WebGPU). First a newcomer's path: the
+// offline demo model (its own tokenizer replaces the default Hub one, which cannot load offline),
+// the "Multi-turn assistant" sample, the warning that the default run is too short, one click on a
+// suggestion, Start, and loss points. Then a tiny random Mistral model's files given to
+// `model-input`, a small multi-turn JSONL, a few dozen steps with the chart filling and the loss
+// falling, base and tuned generations compared, and the adapter downloaded and checked
+// (safetensors keys and shapes, adapter_config.json fields).
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kDemoTokenizerName } from '../../src/engine/demo.ts';
 import { parseSafetensors } from '../../src/model/safetensors.ts';
 import { launchBrowser, startServer, type TestServer } from '../helpers/browser.ts';
 import {
-  startHub,
+  chartPoints,
   loadDataset,
   loadModel,
+  runPlan,
   setSmallRun,
+  startHub,
   tinyModelFiles,
   trainStatus,
 } from './studio-helpers.ts';
 
 const kSteps = 30;
+
+describe("a newcomer's first run", () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    srv = await startServer(undefined, ['index.html', 'src/worker/*.worker.ts']);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.log('[page]', m.text());
+    });
+    await page.goto(srv.url);
+    await page.evaluate(() => indexedDB.deleteDatabase('sft-studio'));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  it('loads the offline demo, and its own tokenizer is the one shown', async () => {
+    await page.click('[data-testid="model-source-demo"]');
+    await page.click('[data-testid="model-load"]:not([disabled])');
+    await page.waitForSelector('[data-testid="model-status"][data-status="ready"]', {
+      timeout: 180_000,
+    });
+    const tok = page.locator('[data-testid="tokenizer-status"][data-status="ready"]');
+    await tok.waitFor({ timeout: 60_000 });
+    expect(await tok.getAttribute('data-from-model')).toBe('true');
+    expect(await tok.innerText()).toContain(kDemoTokenizerName);
+    // The default Hub tokenizer cannot load offline; its error is gone from the rail.
+    const rail = await page.textContent('[data-testid="step-model"]');
+    expect(rail).not.toContain('failed');
+    expect(rail).toContain(kDemoTokenizerName);
+  }, 240_000);
+
+  it('warns that the default run is too short, and one click makes it useful', async () => {
+    await page.click('[data-testid="step-dataset"]');
+    await page.click('[data-testid="sample-chat"]');
+    await page.waitForSelector('[data-testid="stat-trained"]', { timeout: 120_000 });
+    await page.click('[data-testid="step-train"]');
+    await page.waitForSelector('[data-testid="train-run-plan"][data-too-short="true"]', {
+      timeout: 60_000,
+    });
+    const before = await runPlan(page);
+    console.log(`default plan: ${before.text}`);
+    expect(before.steps).toBeLessThan(30);
+    expect(await page.isVisible('[data-testid="train-suggestion-0"]')).toBe(true);
+    await page.click('[data-testid="train-suggestion-0"]');
+    await page.waitForSelector('[data-testid="train-run-plan"][data-too-short="false"]', {
+      timeout: 30_000,
+    });
+    const after = await runPlan(page);
+    console.log(`after the suggestion: ${after.text}`);
+    expect(after.steps).toBeGreaterThanOrEqual(30);
+    expect(await page.isVisible('[data-testid="train-suggestion-0"]')).toBe(false);
+
+    const start = page.locator('[data-testid="train-start"]');
+    await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
+    const t0 = Date.now();
+    await start.click();
+    await page.waitForFunction(
+      () =>
+        Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >=
+        1,
+      undefined,
+      { timeout: 400_000 },
+    );
+    console.log(
+      `demo model: Start → first loss point in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    await page.waitForFunction(
+      () =>
+        Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >=
+        3,
+      undefined,
+      { timeout: 400_000 },
+    );
+    console.log(`demo model: Start → 3 loss points in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const status = await trainStatus(page);
+    expect(status.total).toBe(after.steps);
+    expect(await chartPoints(page)).toBeGreaterThanOrEqual(3);
+    await page.click('[data-testid="train-stop"]');
+    await page.waitForSelector('[data-testid="train-status"][data-state="stopped"]', {
+      timeout: 300_000,
+    });
+    expect(pageErrors).toEqual([]);
+  }, 900_000);
+});
 
 describe('the studio in the browser', () => {
   let srv: TestServer;

@@ -15,14 +15,12 @@ import {
   previewOf,
 } from '../../src/ui/dataset-step/exampleItems.ts';
 import { tokenPieces } from '../../src/worker/pieces.ts';
+import type { TokenCountsOrFailure } from '../../src/data/report.ts';
 import {
   datasetSummary,
   exampleTable,
-  histogram,
   parseFacts,
   tokenColumns,
-  tokenStats,
-  type TokenCounts,
 } from '../../src/worker/summary.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -89,34 +87,28 @@ describe('example table and filters', () => {
     expect(filterCounts(table, errorLines)).toMatchObject({ all: 5, problems: 5, errors: 3 });
   });
 
-  it('flags truncated and excluded examples from token counts', () => {
-    const counts: TokenCounts[] = [
-      { tokens: 10, trained: 3, masked: 7, fullLength: 10, truncatedTrainedTokens: 0 },
-      { tokens: 16, trained: 4, masked: 12, fullLength: 30, truncatedTrainedTokens: 5 },
-      { tokens: 16, trained: 0, masked: 16, fullLength: 40, truncatedTrainedTokens: 9 },
-      { tokens: 8, trained: 2, masked: 6, fullLength: 8, truncatedTrainedTokens: 0 },
-      { tokens: 8, trained: 1, masked: 7, fullLength: 8, truncatedTrainedTokens: 0 },
+  it('flags truncated, excluded and unrenderable examples from token counts', () => {
+    // (The token statistics themselves are src/data's TokenStats: test/data/report.test.ts.)
+    const counts: TokenCountsOrFailure[] = [
+      { line: 1, tokens: 10, trainedTokens: 3, fullLength: 10, truncatedTrainedTokens: 0 },
+      { line: 2, tokens: 16, trainedTokens: 4, fullLength: 30, truncatedTrainedTokens: 5 },
+      {
+        line: 6,
+        tokens: 16,
+        trainedTokens: 0,
+        fullLength: 40,
+        truncatedTrainedTokens: 9,
+        excluded: 'every trained token is past the max length (16)',
+      },
+      { line: 8, error: 'template failed' },
+      { line: 9, tokens: 8, trainedTokens: 1, fullLength: 8, truncatedTrainedTokens: 0 },
     ];
     const cols = tokenColumns(parse.examples, facts, counts);
+    expect(flagsOf(cols.flags[0])).toEqual([]);
     expect(flagsOf(cols.flags[1])).toEqual(['truncated']);
     expect(flagsOf(cols.flags[2])).toEqual(['truncated', 'excluded']);
-    const stats = tokenStats(parse.examples, counts, 16);
-    expect(stats).toMatchObject({
-      counted: 5,
-      overMaxLength: 2,
-      lostTrainedTokens: 14,
-      trainedTokens: 10,
-      maskedTokens: 48,
-    });
-    expect(stats.excluded).toEqual([
-      { line: 6, reason: 'every trained token is past the max length (16)' },
-    ]);
-  });
-
-  it('bins lengths with round widths that cover the maximum', () => {
-    const bins = histogram([1, 5, 99, 250, 2048]);
-    expect(bins.reduce((n, b) => n + b.count, 0)).toBe(5);
-    expect(bins[bins.length - 1].end).toBeGreaterThan(2048);
-    expect(new Set(bins.map((b) => b.end - b.start)).size).toBe(1);
+    expect(flagsOf(cols.flags[3])).toEqual(['duplicate', 'excluded']);
+    expect([...cols.tokens]).toEqual([10, 16, 16, 0, 8]);
+    expect([...cols.trained]).toEqual([3, 4, 0, 0, 1]);
   });
 });

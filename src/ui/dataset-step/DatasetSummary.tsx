@@ -41,7 +41,7 @@ export function DatasetSummary() {
   const tokenizerReady = useStudio((s) => s.model.tokenizer.status === 'ready');
   if (!summary) return null;
   const t = summary.tokens;
-  const totalTokens = t ? t.trainedTokens + t.maskedTokens : 0;
+  const totalTokens = t ? t.totalTokens : 0;
   return (
     <section
       className="card summary"
@@ -124,14 +124,14 @@ export function DatasetSummary() {
             <StatTile
               label={`Over ${fmtInt(t.maxLength)} tokens`}
               value={fmtInt(t.overMaxLength)}
-              detail={`${fmtInt(t.lostTrainedTokens)} trained tokens lost`}
+              detail={`${fmtInt(t.truncatedTrainedTokens)} trained tokens lost`}
               tone={t.overMaxLength ? 'warn' : 'plain'}
               testId="stat-over"
             />
             <StatTile
               label="Excluded"
               value={fmtInt(t.excluded.length)}
-              detail="no trained token left"
+              detail="not trained: listed below"
               tone={t.excluded.length ? 'warn' : 'plain'}
               testId="stat-excluded"
             />
@@ -151,7 +151,7 @@ export function DatasetSummary() {
             {t && (
               <span className="subtle num">
                 {' '}
-                median {fmtInt(t.median)} · p95 {fmtInt(t.p95)} · max {fmtInt(t.max)}
+                median {fmtInt(t.median)} · p95 {fmtInt(t.p95)} · max {fmtInt(t.maxSeen)}
               </span>
             )}
           </h3>

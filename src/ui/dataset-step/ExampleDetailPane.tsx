@@ -34,7 +34,7 @@ function Legend() {
 }
 
 function Counts({ detail }: { detail: ExampleDetail }) {
-  const maxLength = useStudio((s) => s.model.maxLength);
+  const maxLength = useStudio((s) => s.train.settings.maxLength);
   let trained = 0;
   for (const l of detail.labels) if (l !== -100) trained++;
   const masked = detail.labels.length - trained;

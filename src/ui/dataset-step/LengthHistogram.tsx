@@ -39,11 +39,11 @@ function TooltipBody({ active, payload }: { active?: boolean; payload?: { payloa
 
 export function LengthHistogram({ stats }: { stats: TokenStats }) {
   const data: Datum[] = stats.histogram.map((b) => ({
-    mid: (b.start + b.end) / 2,
-    start: b.start,
-    end: b.end,
+    mid: (b.binStart + b.binEnd) / 2,
+    start: b.binStart,
+    end: b.binEnd,
     count: b.count,
-    over: b.end > stats.maxLength,
+    over: b.binEnd > stats.maxLength,
   }));
   const width = data.length ? data[0].end - data[0].start : 1;
   const lastEnd = data.length ? data[data.length - 1].end : 1;

@@ -4,7 +4,8 @@ import { loadDataset } from '../workerBridge.ts';
 import { kSamples, sampleUrl } from './samples.ts';
 
 export function SampleGallery({ compact }: { compact: boolean }) {
-  const current = useStudio((s) => s.dataset.name);
+  const source = useStudio((s) => s.dataset.source);
+  const current = source?.kind === 'url' ? source.url : null;
   if (compact) {
     return (
       <div className="sample-links">
@@ -14,7 +15,7 @@ export function SampleGallery({ compact }: { compact: boolean }) {
             key={s.id}
             type="button"
             className="btn btn-sm btn-ghost"
-            aria-pressed={current === s.title}
+            aria-pressed={current === sampleUrl(s)}
             data-testid={`sample-${s.id}`}
             onClick={() => loadDataset({ kind: 'url', url: sampleUrl(s), name: s.title })}
           >

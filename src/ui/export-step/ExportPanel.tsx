@@ -3,6 +3,7 @@
 // by the engine worker from the current LoRA weights whenever the run has moved on.
 import { useEffect, useState } from 'react';
 import { buildExport, downloadFile } from '../engineBridge.ts';
+import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudioShallow } from '../store/index.ts';
 import { fmtBytes } from '../train-step/format.ts';
 import './export.css';
@@ -76,8 +77,12 @@ export function ExportPanel() {
           </div>
         </div>
       )}
-      {exported.status === 'failed' && (
-        <div className="callout callout-danger">{exported.message}</div>
+      {exported.status === 'failed' && exported.failure && (
+        <FailureNotice
+          failure={exported.failure}
+          title="Could not build the adapter files."
+          testId="export-error"
+        />
       )}
       <div className="card">
         <div className="card-head">

@@ -1,4 +1,5 @@
-// How conversations become text: the chat template, the pinned date and the max length.
+// How conversations become text: the chat template, the pinned date and the max length (the
+// train settings' maxLength: one value, edited here and in the Train form, for preview and run).
 import type { BuiltinTemplate, TemplateChoice } from '../../worker/protocol.ts';
 import { useStudio, useStudioShallow } from '../store/index.ts';
 
@@ -28,7 +29,7 @@ export function TemplateCard() {
     useStudioShallow((s) => ({
       template: s.model.template,
       customTemplate: s.model.customTemplate,
-      maxLength: s.model.maxLength,
+      maxLength: s.train.settings.maxLength,
       date: s.model.date,
       templateError: s.model.templateError,
       hasOwn: s.model.tokenizer.info?.hasChatTemplate ?? true,
@@ -37,7 +38,7 @@ export function TemplateCard() {
     }));
   const setTemplate = useStudio((s) => s.setTemplate);
   const setCustomTemplate = useStudio((s) => s.setCustomTemplate);
-  const setMaxLength = useStudio((s) => s.setMaxLength);
+  const setTrainSettings = useStudio((s) => s.setTrainSettings);
   const setDate = useStudio((s) => s.setDate);
 
   const choose = (key: TemplateKey) => {
@@ -105,10 +106,13 @@ export function TemplateCard() {
             data-testid="max-length"
             onChange={(e) => {
               const n = Math.floor(Number(e.target.value));
-              if (Number.isFinite(n) && n >= 16) setMaxLength(n);
+              if (Number.isFinite(n) && n >= 16) setTrainSettings({ maxLength: n });
             }}
           />
-          <span className="field-hint">Tokens per example; longer ones are cut at the end.</span>
+          <span className="field-hint">
+            Tokens per example; longer ones are cut at the end. The same value as the Train
+            step&apos;s max length.
+          </span>
         </div>
         {template.kind === 'custom' && (
           <div className="field template-custom">

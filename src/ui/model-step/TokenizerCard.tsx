@@ -1,6 +1,9 @@
-// Where the tokenizer comes from: a Hugging Face Hub id (with a configurable endpoint, like
-// HF_ENDPOINT) or local tokenizer.json + tokenizer_config.json (files or a whole folder).
+// Where the preview's tokenizer comes from: a Hugging Face Hub id (with a configurable endpoint,
+// like HF_ENDPOINT) or local tokenizer.json + tokenizer_config.json (files or a whole folder).
+// Files that include the weights are also the model for training (handed to the store as given).
+// Once a model is loaded, its own tokenizer replaces whatever was picked here.
 import { useRef, type ChangeEvent } from 'react';
+import { hasModelWeights, pickModelFiles } from '../engineBridge.ts';
 import { useStudio, useStudioShallow } from '../store/index.ts';
 import { loadTokenizer } from '../workerBridge.ts';
 import { TokenizerStatusLine } from './TokenizerStatusLine.tsx';
@@ -35,6 +38,7 @@ function LocalFiles() {
     const { json, config, all } = pickTokenizerFiles(e.target.files);
     setSourceKind('files');
     setLocalFileNames(all.map((f) => f.webkitRelativePath || f.name));
+    if (hasModelWeights(all)) pickModelFiles(all);
     if (json && config) {
       loadTokenizer({ kind: 'files', tokenizerJson: json, tokenizerConfig: config });
     } else {
@@ -153,12 +157,17 @@ function HubFields() {
 export function TokenizerCard() {
   const sourceKind = useStudio((s) => s.model.sourceKind);
   const setSourceKind = useStudio((s) => s.setSourceKind);
+  const fromModel = useStudio((s) => s.model.tokenizer.info?.fromModel ?? false);
   return (
     <div className="card">
       <div className="card-head">
         <div>
           <h2>Tokenizer</h2>
-          <p>Only the tokenizer is needed to preview; model weights are loaded for training.</p>
+          <p>
+            {fromModel
+              ? "The loaded model's own tokenizer: the preview shows exactly the tokens that train."
+              : 'Only the tokenizer is needed to preview; the model loaded for training brings its own.'}
+          </p>
         </div>
         <div className="segmented" role="group" aria-label="Tokenizer source">
           <button
@@ -178,6 +187,12 @@ export function TokenizerCard() {
         </div>
       </div>
       <div className="card-body stack">
+        {fromModel && (
+          <p className="muted small" data-testid="tokenizer-from-model">
+            The dataset is tokenized with the loaded model&apos;s tokenizer. Loading another one
+            below changes the preview only; Start waits until the model&apos;s is back.
+          </p>
+        )}
         <div hidden={sourceKind !== 'hub'}>
           <HubFields />
         </div>

@@ -1,4 +1,5 @@
-// The tokenizer's load state, in one line: loading, loaded (with its facts) or what went wrong.
+// The tokenizer's load state, in one line: loading, loaded (with its facts, and whether it is the
+// loaded model's own) or what went wrong.
 import { useStudioShallow } from '../store/index.ts';
 
 export function TokenizerStatusLine() {
@@ -23,9 +24,14 @@ export function TokenizerStatusLine() {
     );
   }
   return (
-    <div className="status-line" data-testid="tokenizer-status" data-status="ready">
+    <div
+      className="status-line"
+      data-testid="tokenizer-status"
+      data-status="ready"
+      data-from-model={String(info.fromModel)}
+    >
       <span className="badge badge-ok">
-        <span className="dot" /> Loaded
+        <span className="dot" /> {info.fromModel ? "Model's own" : 'Loaded'}
       </span>
       <code className="status-name">{info.name}</code>
       <span className="muted num">{info.vocabSize.toLocaleString('en-US')} tokens</span>

@@ -14,7 +14,10 @@ export function useModelStatus(): StepStatus {
   }));
   if (status === 'loading') return { tone: 'busy', text: message || 'Loading tokenizer…' };
   if (status === 'failed') return { tone: 'error', text: 'Tokenizer failed to load' };
-  if (status === 'ready') return { tone: 'ok', text: name.split('/').pop() ?? name };
+  if (status === 'ready') {
+    // Once a model is loaded this is its own tokenizer (the one that trains).
+    return { tone: 'ok', text: name.split('/').pop() ?? name };
+  }
   return { tone: 'idle', text: 'No tokenizer loaded' };
 }
 

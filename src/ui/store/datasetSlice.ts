@@ -1,8 +1,10 @@
-// Dataset slice: the file being read, its progress, the report, the bad lines, the example table
-// and the example browser's filter and selection. Token arrays stay in the worker; only the
-// selected example's detail is held here.
+// Dataset slice: what the user gave (a File or a sample URL, kept as given: the engine bridge
+// trains on exactly this source), its progress, the report, the bad lines, the example table and
+// the example browser's filter and selection. Token arrays stay in the worker; only the selected
+// example's detail is held here.
 import type { StateCreator } from 'zustand';
 import type {
+  DatasetInput,
   DatasetPhase,
   DatasetSummary,
   ExampleDetail,
@@ -21,6 +23,8 @@ export type ExampleFilter =
 export interface DatasetState {
   status: DatasetStatus;
   job: number;
+  /** The user's input: a dataset File, or a sample's URL and title. */
+  source: DatasetInput | null;
   /** File name or sample title. */
   name: string;
   progress: { phase: DatasetPhase; done: number; total: number; lines: number } | null;
@@ -37,7 +41,7 @@ export interface DatasetState {
 
 export interface DatasetSlice {
   dataset: DatasetState;
-  datasetStarted: (job: number, name: string) => void;
+  datasetStarted: (job: number, source: DatasetInput) => void;
   datasetProgress: (job: number, progress: NonNullable<DatasetState['progress']>) => void;
   datasetParsed: (
     job: number,
@@ -61,6 +65,7 @@ export interface DatasetSlice {
 const kEmpty: DatasetState = {
   status: 'empty',
   job: 0,
+  source: null,
   name: '',
   progress: null,
   summary: null,
@@ -80,7 +85,16 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
   const patch = (p: Partial<DatasetState>) => set((s) => ({ dataset: { ...s.dataset, ...p } }));
   return {
     dataset: kEmpty,
-    datasetStarted: (job, name) => set({ dataset: { ...kEmpty, job, name, status: 'reading' } }),
+    datasetStarted: (job, source) =>
+      set({
+        dataset: {
+          ...kEmpty,
+          job,
+          source,
+          name: source.kind === 'file' ? source.file.name : source.name,
+          status: 'reading',
+        },
+      }),
     datasetProgress: (job, progress) =>
       forJob(job, {
         progress,

@@ -1,12 +1,13 @@
-// Model slice: where the tokenizer comes from, how conversations are rendered, and the
-// tokenizer's load status as reported by the dataset worker.
+// Model slice: where the preview's tokenizer comes from, how conversations are rendered, and the
+// tokenizer's load status as reported by the dataset worker. Once a model is loaded for training,
+// the tokenizer is that model's own (info.fromModel), so the preview shows what trains. The max
+// length is not here: it is the train settings' maxLength, one value for the preview and the run.
 import type { StateCreator } from 'zustand';
 import type { TemplateChoice, TemplateInfo, TokenizerInfo } from '../../worker/protocol.ts';
 import type { StudioState } from './index.ts';
 
 export const kDefaultHubId = 'HuggingFaceTB/SmolLM2-135M';
 export const kDefaultEndpoint = 'https://huggingface.co';
-export const kDefaultMaxLength = 2048;
 
 export type TokenizerStatus = 'idle' | 'loading' | 'ready' | 'failed';
 
@@ -14,12 +15,11 @@ export interface ModelState {
   sourceKind: 'hub' | 'files';
   hubId: string;
   endpoint: string;
-  /** Names of the local files picked (the File objects themselves never enter the store). */
+  /** Names of the local tokenizer files picked (shown under the picker). */
   localFileNames: string[];
   template: TemplateChoice;
   /** Last custom jinja source typed, kept when switching to another template and back. */
   customTemplate: string;
-  maxLength: number;
   /** Pinned date for `strftime_now`, ISO YYYY-MM-DD. */
   date: string;
   tokenizer: {
@@ -41,7 +41,6 @@ export interface ModelSlice {
   setLocalFileNames: (names: string[]) => void;
   setTemplate: (template: TemplateChoice) => void;
   setCustomTemplate: (source: string) => void;
-  setMaxLength: (maxLength: number) => void;
   setDate: (date: string) => void;
   tokenizerLoading: (job: number, message: string) => void;
   tokenizerReady: (job: number, info: TokenizerInfo) => void;
@@ -70,7 +69,6 @@ export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (
       localFileNames: [],
       template: { kind: 'model' },
       customTemplate: '',
-      maxLength: kDefaultMaxLength,
       date: kDefaultDate,
       tokenizer: { status: 'idle', job: 0, message: '', info: null },
       templateInfo: null,
@@ -82,7 +80,6 @@ export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (
     setLocalFileNames: (localFileNames) => patch({ localFileNames }),
     setTemplate: (template) => patch({ template, templateError: '' }),
     setCustomTemplate: (customTemplate) => patch({ customTemplate }),
-    setMaxLength: (maxLength) => patch({ maxLength }),
     setDate: (date) => patch({ date }),
     tokenizerLoading: (job, message) =>
       patchTokenizer(job, { status: 'loading', message, info: null }),

@@ -1,22 +1,22 @@
-// Engine + training slice: the GPU as the engine worker reports it, the model loaded for training
-// (and the memory estimate before loading), the train form, the run's state and its metrics.
-// Loss points arrive from the engine bridge in batches (one per animation frame) and are kept
-// here whole; the chart downsamples what it draws.
+// Training slice: the train form's settings (the engine's one TrainSettings shape, starting from
+// and resetting to its kDefaultSettings), the run plan for those settings on the tokenized
+// dataset (how many optimizer steps, and what to change when that is too few), the run's state and
+// its metrics. Loss points arrive from the engine bridge in batches (one per animation frame) and
+// are kept here whole; the chart downsamples what it draws.
 import type { StateCreator } from 'zustand';
-import type {
-  DeviceSummary,
-  MemoryEstimate,
-  ModelInfo,
-  RunInfo,
-  RunStopReason,
-  SavedRun,
-  StepMetrics,
-  TrainSettings,
+import {
+  kDefaultSettings,
+  type EngineFailure,
+  type RunInfo,
+  type RunPlan,
+  type RunStopReason,
+  type SavedRun,
+  type StepEvent,
+  type TrainSettings,
 } from '../../worker/engineProtocol.ts';
 import type { StudioState } from './index.ts';
 
 export type RunState = 'idle' | 'loading' | 'running' | 'paused' | 'stopped' | 'done' | 'error';
-export type EngineModelSource = 'hub' | 'files' | 'demo';
 
 export interface MetricPoint {
   step: number;
@@ -27,59 +27,16 @@ export interface MetricPoint {
   evalLoss?: number;
 }
 
-export const kDefaultTrainSettings: TrainSettings = {
-  r: 16,
-  alpha: 32,
-  dropout: 0.05,
-  targets: 'all-linear',
-  lr: 2e-4,
-  scheduler: 'cosine',
-  warmupRatio: 0.03,
-  effectiveBatch: 16,
-  microBatch: 1,
-  epochs: 1,
-  maxSteps: 0,
-  maxLength: 2048,
-  packing: true,
-  evalSplit: 0,
-  evalEvery: 0,
-  checkpointEvery: 20,
-  seed: 42,
-};
-
 export const kEmaBeta = 0.9;
-
-export interface EngineState {
-  device: 'unknown' | 'ready' | 'unavailable';
-  deviceInfo: DeviceSummary | null;
-  deviceMessage: string;
-  source: EngineModelSource;
-  /** Names of the model files picked with the model input (the Files stay in the bridge). */
-  modelFiles: string[];
-  model: {
-    status: 'idle' | 'loading' | 'ready' | 'failed';
-    job: number;
-    message: string;
-    done: number;
-    total: number;
-    /** What done/total count: bytes (downloads, uploads) or items (kernel configurations). */
-    unit: 'bytes' | 'items';
-    info: ModelInfo | null;
-  };
-  estimate: {
-    status: 'idle' | 'loading' | 'ready' | 'failed';
-    job: number;
-    value: MemoryEstimate | null;
-    message: string;
-  };
-}
 
 export interface TrainState {
   settings: TrainSettings;
   state: RunState;
   message: string;
+  /** Why the run stopped, when it stopped with an error. */
+  failure: EngineFailure | null;
   info: RunInfo | null;
-  last: StepMetrics | null;
+  last: StepEvent | null;
   step: number;
   totalSteps: number;
   lastCheckpoint: number;
@@ -87,42 +44,38 @@ export interface TrainState {
   saved: SavedRun | null;
   points: MetricPoint[];
   notes: string[];
+  /** The dataset worker's plan for the current settings (null until a tokenized dataset). */
+  plan: { job: number; value: RunPlan | null; settings: TrainSettings | null; message: string };
 }
 
 export interface TrainSlice {
-  engine: EngineState;
   train: TrainState;
-  deviceReady: (info: DeviceSummary) => void;
-  deviceUnavailable: (message: string) => void;
-  setEngineSource: (source: EngineModelSource) => void;
-  setModelFiles: (names: string[]) => void;
-  modelLoading: (
-    job: number,
-    message: string,
-    done?: number,
-    total?: number,
-    unit?: 'bytes' | 'items',
-  ) => void;
-  modelReady: (job: number, info: ModelInfo) => void;
-  modelFailed: (job: number, message: string) => void;
-  estimateLoading: (job: number) => void;
-  estimateReady: (job: number, value: MemoryEstimate) => void;
-  estimateFailed: (job: number, message: string) => void;
   setTrainSettings: (patch: Partial<TrainSettings>) => void;
   resetTrainSettings: () => void;
+  planRequested: (job: number) => void;
+  planReady: (job: number, plan: RunPlan, settings: TrainSettings) => void;
+  planFailed: (job: number, message: string) => void;
   runPreparing: (message: string) => void;
   runStarted: (info: RunInfo, history: SavedRun['history'], settings: TrainSettings) => void;
-  runSteps: (steps: StepMetrics[]) => void;
+  runSteps: (steps: StepEvent[]) => void;
   runEval: (step: number, evalLoss: number) => void;
   runNote: (message: string) => void;
   runCheckpoint: (step: number) => void;
-  runEnded: (reason: RunStopReason, step: number, message: string) => void;
+  runEnded: (
+    reason: RunStopReason,
+    step: number,
+    message: string,
+    failure?: EngineFailure | null,
+  ) => void;
   runResumed: () => void;
   setSavedRun: (run: SavedRun | null) => void;
 }
 
 /** Appends points with a bias-corrected EMA continuing from the last one. */
-function withEma(prev: MetricPoint[], add: { step: number; loss: number | null; lr: number }[]) {
+export function withEma(
+  prev: MetricPoint[],
+  add: { step: number; loss: number | null; lr: number }[],
+): MetricPoint[] {
   const out = prev.slice();
   let ema = 0;
   let n = 0;
@@ -144,35 +97,16 @@ function withEma(prev: MetricPoint[], add: { step: number; loss: number | null; 
 }
 
 export const createTrainSlice: StateCreator<StudioState, [], [], TrainSlice> = (set) => {
-  const patchEngine = (p: Partial<EngineState>) => set((s) => ({ engine: { ...s.engine, ...p } }));
   const patchTrain = (p: Partial<TrainState> | ((t: TrainState) => Partial<TrainState>)) =>
     set((s) => ({ train: { ...s.train, ...(typeof p === 'function' ? p(s.train) : p) } }));
-  const patchModel = (job: number, p: Partial<EngineState['model']>) =>
-    set((s) =>
-      job < s.engine.model.job
-        ? s
-        : { engine: { ...s.engine, model: { ...s.engine.model, ...p, job } } },
-    );
-  const patchEstimate = (job: number, p: Partial<EngineState['estimate']>) =>
-    set((s) =>
-      job < s.engine.estimate.job
-        ? s
-        : { engine: { ...s.engine, estimate: { ...s.engine.estimate, ...p, job } } },
-    );
+  const patchPlan = (job: number, p: Partial<TrainState['plan']>) =>
+    patchTrain((t) => (job < t.plan.job ? {} : { plan: { ...t.plan, ...p, job } }));
   return {
-    engine: {
-      device: 'unknown',
-      deviceInfo: null,
-      deviceMessage: '',
-      source: 'hub',
-      modelFiles: [],
-      model: { status: 'idle', job: 0, message: '', done: 0, total: 0, unit: 'bytes', info: null },
-      estimate: { status: 'idle', job: 0, value: null, message: '' },
-    },
     train: {
-      settings: kDefaultTrainSettings,
+      settings: { ...kDefaultSettings },
       state: 'idle',
       message: '',
+      failure: null,
       info: null,
       last: null,
       step: 0,
@@ -182,27 +116,20 @@ export const createTrainSlice: StateCreator<StudioState, [], [], TrainSlice> = (
       saved: null,
       points: [],
       notes: [],
+      plan: { job: 0, value: null, settings: null, message: '' },
     },
-    deviceReady: (deviceInfo) => patchEngine({ device: 'ready', deviceInfo, deviceMessage: '' }),
-    deviceUnavailable: (deviceMessage) => patchEngine({ device: 'unavailable', deviceMessage }),
-    setEngineSource: (source) => patchEngine({ source }),
-    setModelFiles: (modelFiles) => patchEngine({ modelFiles }),
-    modelLoading: (job, message, done = 0, total = 0, unit = 'bytes') =>
-      patchModel(job, { status: 'loading', message, done, total, unit }),
-    modelReady: (job, info) => patchModel(job, { status: 'ready', message: '', info }),
-    modelFailed: (job, message) => patchModel(job, { status: 'failed', message, info: null }),
-    estimateLoading: (job) => patchEstimate(job, { status: 'loading', message: '' }),
-    estimateReady: (job, value) => patchEstimate(job, { status: 'ready', value, message: '' }),
-    estimateFailed: (job, message) =>
-      patchEstimate(job, { status: 'failed', value: null, message }),
     setTrainSettings: (p) => patchTrain((t) => ({ settings: { ...t.settings, ...p } })),
-    resetTrainSettings: () => patchTrain({ settings: kDefaultTrainSettings }),
-    runPreparing: (message) => patchTrain({ state: 'loading', message }),
+    resetTrainSettings: () => patchTrain({ settings: { ...kDefaultSettings } }),
+    planRequested: (job) => patchPlan(job, { message: '' }),
+    planReady: (job, value, settings) => patchPlan(job, { value, settings, message: '' }),
+    planFailed: (job, message) => patchPlan(job, { value: null, settings: null, message }),
+    runPreparing: (message) => patchTrain({ state: 'loading', message, failure: null }),
     runStarted: (info, history, settings) =>
       patchTrain({
         settings,
         state: 'running',
         message: '',
+        failure: null,
         info,
         step: info.resumedFrom,
         totalSteps: info.totalSteps,
@@ -235,13 +162,14 @@ export const createTrainSlice: StateCreator<StudioState, [], [], TrainSlice> = (
       })),
     runNote: (message) => patchTrain((t) => ({ notes: [...t.notes.slice(-4), message] })),
     runCheckpoint: (lastCheckpoint) => patchTrain({ lastCheckpoint }),
-    runEnded: (reason, step, message) =>
+    runEnded: (reason, step, message, failure = null) =>
       patchTrain((t) => ({
         state: reason === 'done' ? 'done' : reason,
         step: Math.max(step, t.step),
         message,
+        failure: reason === 'error' ? failure : null,
       })),
-    runResumed: () => patchTrain({ state: 'running', message: '' }),
+    runResumed: () => patchTrain({ state: 'running', message: '', failure: null }),
     setSavedRun: (saved) => patchTrain({ saved }),
   };
 };

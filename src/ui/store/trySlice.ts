@@ -1,17 +1,24 @@
 // Try + Export slice: the prompt and sampling settings, the two streamed answers (base, tuned),
-// and the exported adapter files (bytes, ready to download).
+// and the exported adapter files (bytes, ready to download). Sampling starts from the engine's
+// defaults (the CLI's generate flags default to the same); failures keep the engine's kind + hint.
 import type { StateCreator } from 'zustand';
-import type { ExportFiles, SamplingSettings } from '../../worker/engineProtocol.ts';
+import {
+  kDefaultSampling,
+  type EngineFailure,
+  type ExportFiles,
+  type Sampling,
+} from '../../worker/engineProtocol.ts';
 import type { StudioState } from './index.ts';
 
 export interface TryState {
   prompt: string;
-  sampling: SamplingSettings;
+  sampling: Sampling;
   status: 'idle' | 'running' | 'done' | 'failed';
   job: number;
   base: string;
   tuned: string;
   message: string;
+  failure: EngineFailure | null;
 }
 
 export interface ExportState {
@@ -19,29 +26,22 @@ export interface ExportState {
   files: ExportFiles | null;
   /** Training step the files were built at. */
   step: number;
-  message: string;
+  failure: EngineFailure | null;
 }
 
 export interface TrySlice {
   tryout: TryState;
   exported: ExportState;
   setPrompt: (prompt: string) => void;
-  setSampling: (patch: Partial<SamplingSettings>) => void;
+  setSampling: (patch: Partial<Sampling>) => void;
   generateStarted: (job: number) => void;
   generateText: (job: number, which: 'base' | 'tuned', text: string) => void;
   generateDone: (job: number, message: string) => void;
-  generateFailed: (job: number, message: string) => void;
+  generateFailed: (job: number, failure: EngineFailure) => void;
   exportBuilding: () => void;
   exportReady: (files: ExportFiles, step: number) => void;
-  exportFailed: (message: string) => void;
+  exportFailed: (failure: EngineFailure) => void;
 }
-
-export const kDefaultSampling: SamplingSettings = {
-  maxNewTokens: 48,
-  temperature: 0.7,
-  topP: 0.9,
-  seed: 1,
-};
 
 export const createTrySlice: StateCreator<StudioState, [], [], TrySlice> = (set) => {
   const patchTry = (job: number, p: Partial<TryState>) =>
@@ -49,29 +49,39 @@ export const createTrySlice: StateCreator<StudioState, [], [], TrySlice> = (set)
   return {
     tryout: {
       prompt: 'What is the capital of France?',
-      sampling: kDefaultSampling,
+      sampling: { ...kDefaultSampling },
       status: 'idle',
       job: 0,
       base: '',
       tuned: '',
       message: '',
+      failure: null,
     },
-    exported: { status: 'idle', files: null, step: 0, message: '' },
+    exported: { status: 'idle', files: null, step: 0, failure: null },
     setPrompt: (prompt) => set((s) => ({ tryout: { ...s.tryout, prompt } })),
     setSampling: (p) =>
       set((s) => ({ tryout: { ...s.tryout, sampling: { ...s.tryout.sampling, ...p } } })),
     generateStarted: (job) =>
       set((s) => ({
-        tryout: { ...s.tryout, job, status: 'running', base: '', tuned: '', message: '' },
+        tryout: {
+          ...s.tryout,
+          job,
+          status: 'running',
+          base: '',
+          tuned: '',
+          message: '',
+          failure: null,
+        },
       })),
     generateText: (job, which, text) =>
       patchTry(job, which === 'base' ? { base: text } : { tuned: text }),
     generateDone: (job, message) => patchTry(job, { status: 'done', message }),
-    generateFailed: (job, message) => patchTry(job, { status: 'failed', message }),
+    generateFailed: (job, failure) => patchTry(job, { status: 'failed', failure }),
     exportBuilding: () =>
-      set((s) => ({ exported: { ...s.exported, status: 'building', message: '' } })),
-    exportReady: (files, step) => set({ exported: { status: 'ready', files, step, message: '' } }),
-    exportFailed: (message) =>
-      set((s) => ({ exported: { ...s.exported, status: 'failed', message } })),
+      set((s) => ({ exported: { ...s.exported, status: 'building', failure: null } })),
+    exportReady: (files, step) =>
+      set({ exported: { status: 'ready', files, step, failure: null } }),
+    exportFailed: (failure) =>
+      set((s) => ({ exported: { ...s.exported, status: 'failed', failure } })),
   };
 };

@@ -1,8 +1,11 @@
 // Model step, second card: the weights the engine trains. From the Hub (the id above, downloaded
 // once into the browser's Cache Storage), from a local model folder, or the offline demo model.
 // Before loading, the planner's estimate of the GPU memory the run needs, against the adapter.
+// Once loaded, the model's own tokenizer re-tokenizes the dataset (the Tokenizer card shows it).
 import { useEffect, useRef, type ChangeEvent } from 'react';
-import { loadModel, requestEstimate, setModelFileList } from '../engineBridge.ts';
+import type { ModelProgress } from '../../worker/engineProtocol.ts';
+import { loadModel, pickModelFiles, requestEstimate } from '../engineBridge.ts';
+import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudio, useStudioShallow, type EngineModelSource } from '../store/index.ts';
 import { MemoryEstimateView } from './MemoryEstimateView.tsx';
 import { fmtBytes, fmtCount } from './format.ts';
@@ -23,7 +26,7 @@ function SourceDetail() {
   }));
   const folderRef = useRef<HTMLInputElement>(null);
   const onPick = (e: ChangeEvent<HTMLInputElement>) => {
-    setModelFileList(Array.from(e.target.files ?? []));
+    pickModelFiles(Array.from(e.target.files ?? []));
     e.target.value = '';
   };
   if (source === 'hub') {
@@ -44,7 +47,9 @@ function SourceDetail() {
       </p>
     );
   }
-  const shown = files.filter((n) => !n.endsWith('.md') && !n.startsWith('.'));
+  const shown = files
+    .map((f) => f.webkitRelativePath || f.name)
+    .filter((n) => !n.endsWith('.md') && !n.startsWith('.'));
   return (
     <div className="stack-sm">
       <div className="local-actions">
@@ -79,21 +84,29 @@ function SourceDetail() {
   );
 }
 
+const kStageLabel: Record<ModelProgress['stage'], string> = {
+  download: 'Downloading',
+  upload: 'Uploading to the GPU',
+  tune: 'Tuning kernels',
+  open: 'Opening',
+};
+
 function ModelStatus() {
   const m = useStudio((s) => s.engine.model);
   if (m.status === 'idle') return <span className="subtle">No model loaded for training yet.</span>;
   if (m.status === 'loading') {
-    const pct = m.total > 0 ? Math.min(100, (100 * m.done) / m.total) : null;
+    const p = m.progress;
+    const pct = p && p.total > 0 ? Math.min(100, (100 * p.done) / p.total) : null;
     return (
-      <div className="load-progress">
+      <div className="load-progress" data-testid="model-progress" data-stage={p?.stage ?? ''}>
         <div className="status-line">
           <span className="spinner" aria-hidden />
-          <span>{m.message}</span>
-          {pct !== null && (
+          <span>{p ? `${kStageLabel[p.stage]} · ${p.message}` : 'Starting…'}</span>
+          {p && pct !== null && (
             <span className="subtle num">
-              {m.unit === 'items'
-                ? `${m.done} / ${m.total}`
-                : `${fmtBytes(m.done)} / ${fmtBytes(m.total)}`}
+              {p.stage === 'tune'
+                ? `${p.done} / ${p.total} configurations`
+                : `${fmtBytes(p.done)} / ${fmtBytes(p.total)}`}
             </span>
           )}
         </div>
@@ -105,10 +118,13 @@ function ModelStatus() {
       </div>
     );
   }
-  if (m.status === 'failed') {
-    return <div className="callout callout-danger">Could not load the model: {m.message}</div>;
+  if (m.status === 'failed' && m.failure) {
+    return (
+      <FailureNotice failure={m.failure} title="Could not load the model." testId="model-error" />
+    );
   }
-  const i = m.info!;
+  if (!m.info) return null;
+  const i = m.info;
   return (
     <div className="status-line" data-testid="model-status" data-status="ready">
       <span className="badge badge-ok">
@@ -117,8 +133,9 @@ function ModelStatus() {
       <span className="status-name">{i.name}</span>
       <span className="subtle">
         {i.architecture} · {fmtCount(i.params)} params · {i.layers} layers · vocab{' '}
-        {fmtCount(i.vocab)} · {i.weightDtype} · {fmtBytes(i.weightBytes)} on the GPU · template{' '}
-        {i.template}
+        {fmtCount(i.vocab)} · {i.weightDtype} · {fmtBytes(i.weightBytes)} on the GPU · tokenizer{' '}
+        {i.tokenizer}
+        {m.template ? ` · template ${m.template}` : ''}
       </span>
     </div>
   );
@@ -139,10 +156,10 @@ function SavedRunNote() {
 }
 
 export function LoadModelCard() {
-  const { source, device, deviceMessage, status, files } = useStudioShallow((s) => ({
+  const { source, device, deviceFailure, status, files } = useStudioShallow((s) => ({
     source: s.engine.source,
     device: s.engine.device,
-    deviceMessage: s.engine.deviceMessage,
+    deviceFailure: s.engine.deviceFailure,
     status: s.engine.model.status,
     files: s.engine.modelFiles.length,
   }));
@@ -180,7 +197,12 @@ export function LoadModelCard() {
               <strong>WebGPU is not available here</strong>, so models cannot be loaded or trained
               in this browser. Use a recent Chrome or Edge on a machine with a GPU. The tokenizer,
               dataset report and token preview still work.{' '}
-              <span className="subtle">Details: {deviceMessage}</span>
+              {deviceFailure && (
+                <span className="subtle">
+                  Details: {deviceFailure.message}
+                  {deviceFailure.kind !== 'webgpu-unavailable' && ` ${deviceFailure.hint}`}
+                </span>
+              )}
             </div>
           </div>
         )}

@@ -49,6 +49,38 @@ function TooltipBody({
   );
 }
 
+/** A round tick step (1, 2, 2.5 or 5 × 10^k) giving about `n` intervals over `span`. */
+function niceStep(span: number, n = 5): number {
+  const raw = span / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / mag;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
+}
+
+/** The loss axis: the values with a margin, on round ticks, never empty (a flat loss, or a single
+ * point, would give recharts a zero-height domain and identical ticks). */
+export function lossAxis(points: MetricPoint[]): { domain: [number, number]; ticks: number[] } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of points) {
+    for (const v of [p.loss, p.smooth, p.evalLoss]) {
+      if (v !== null && v !== undefined && Number.isFinite(v)) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
+  }
+  if (lo > hi) return { domain: [0, 1], ticks: [0, 0.5, 1] };
+  const pad = Math.max((hi - lo) * 0.05, 0.05);
+  const step = niceStep(hi - lo + 2 * pad);
+  const from = Math.max(0, Math.floor((lo - pad) / step) * step);
+  const to = Math.ceil((hi + pad) / step) * step;
+  const ticks: number[] = [];
+  for (let i = 0; from + i * step <= to + step / 2; i++)
+    ticks.push(Number((from + i * step).toPrecision(6)));
+  return { domain: [ticks[0], ticks[ticks.length - 1]], ticks };
+}
+
 export function LossChart() {
   const points = useStudio((s) => s.train.points);
   const total = useStudio((s) => s.train.totalSteps);
@@ -59,6 +91,7 @@ export function LossChart() {
   const last = withLoss[withLoss.length - 1]?.loss ?? null;
   const lastSmooth = withLoss[withLoss.length - 1]?.smooth ?? null;
   const evals = data.filter((p) => p.evalLoss !== undefined);
+  const axis = useMemo(() => lossAxis(data), [data]);
   return (
     <div
       className="loss-chart"
@@ -94,8 +127,9 @@ export function LossChart() {
             <YAxis
               yAxisId="loss"
               width={52}
-              domain={['auto', 'auto']}
-              tickFormatter={(v: number) => v.toFixed(2)}
+              domain={axis.domain}
+              ticks={axis.ticks}
+              tickFormatter={(v: number) => String(Number(v.toPrecision(4)))}
               tick={{ fontSize: 11, fill: 'var(--text-3)' }}
               stroke="var(--border-strong)"
               label={{

@@ -21,7 +21,7 @@ export function MemoryEstimateView() {
   if (est.status === 'failed') {
     return (
       <div className="mem-estimate subtle" data-testid="memory-estimate" data-level="unknown">
-        No memory estimate yet: {est.message}
+        No memory estimate yet: {est.failure?.message} {est.failure?.hint}
       </div>
     );
   }

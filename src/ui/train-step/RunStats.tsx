@@ -6,6 +6,7 @@ import { fmtBytes, fmtCount, fmtDuration, fmtLoss, fmtLr } from './format.ts';
 
 export function RunStats() {
   const t = useStudio((s) => s.train);
+  const excluded = useStudio((s) => s.dataset.summary?.tokens?.excluded.length ?? 0);
   const m = t.last;
   const info = t.info;
   const smooth = t.points.length ? t.points[t.points.length - 1].smooth : null;
@@ -52,8 +53,8 @@ export function RunStats() {
         />
         <StatTile
           label="GPU memory"
-          value={m ? fmtBytes(m.memoryBytes) : info ? fmtBytes(info.plannedBytes) : '–'}
-          detail={m ? `peak ${fmtBytes(m.memoryPeakBytes)}` : info ? 'planned' : ' '}
+          value={m ? fmtBytes(m.memory.totalCurrent) : info ? fmtBytes(info.plannedBytes) : '–'}
+          detail={m ? `peak ${fmtBytes(m.memory.totalPeak)}` : info ? 'planned' : ' '}
         />
         <StatTile
           label="Checkpoint"
@@ -64,9 +65,8 @@ export function RunStats() {
       {info && (
         <p className="run-shape subtle">
           {info.trainExamples} training examples
-          {info.excluded > 0 ? ` (${info.excluded} excluded: no trained token left)` : ''} ·
-          effective batch {info.gradAccum * t.settings.microBatch} ({info.gradAccum} ×{' '}
-          {t.settings.microBatch})
+          {excluded > 0 ? ` (${excluded} excluded: see the Dataset step)` : ''} · effective batch{' '}
+          {info.gradAccum * t.settings.microBatch} ({info.gradAccum} × {t.settings.microBatch})
           {info.resumedFrom > 0 ? ` · resumed from step ${info.resumedFrom}` : ''}
         </p>
       )}

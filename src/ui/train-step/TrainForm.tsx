@@ -1,5 +1,6 @@
-// The training form: the usual SFT LoRA defaults, each field with one line on what it does.
-// Each input carries `data-testid="train-<field>"` so tests can set small runs.
+// The training form: the engine's TrainSettings with its defaults (kDefaultSettings, the same the
+// CLI starts from), each field with one line on what it does. Each input carries
+// `data-testid="train-<field>"` so tests can set small runs.
 import type { ReactNode } from 'react';
 import type { TrainSettings } from '../../worker/engineProtocol.ts';
 import { useStudio } from '../store/index.ts';
@@ -53,6 +54,14 @@ const kOptim: NumField[] = [
     hint: 'Peak AdamW step size; 1e-4 to 3e-4 is typical for LoRA.',
     step: 0.00005,
     min: 0,
+  },
+  {
+    key: 'weightDecay',
+    label: 'Weight decay',
+    hint: 'AdamW pulls the LoRA weights toward 0 by this much each step (0: off).',
+    step: 0.01,
+    min: 0,
+    max: 1,
   },
   {
     key: 'warmupRatio',
@@ -202,6 +211,8 @@ export function TrainForm({ disabled }: { disabled: boolean }) {
   const targets = useStudio((s) => s.train.settings.targets);
   const scheduler = useStudio((s) => s.train.settings.scheduler);
   const packing = useStudio((s) => s.train.settings.packing);
+  const rslora = useStudio((s) => s.train.settings.useRslora);
+  const checkpointing = useStudio((s) => s.train.settings.gradientCheckpointing);
   const effective = useStudio((s) => s.train.settings.effectiveBatch);
   const micro = useStudio((s) => s.train.settings.microBatch);
   const set = useStudio((s) => s.setTrainSettings);
@@ -243,12 +254,26 @@ export function TrainForm({ disabled }: { disabled: boolean }) {
               attention is q, k, v, o.
             </p>
           </div>
+          <label className="tf-check">
+            <input
+              type="checkbox"
+              data-testid="train-useRslora"
+              checked={rslora}
+              onChange={(e) => set({ useRslora: e.target.checked })}
+            />
+            <span>
+              <strong>rsLoRA</strong>
+              <span className="tf-hint">
+                Scales the update by alpha / √r instead of alpha / r: steadier at high ranks.
+              </span>
+            </span>
+          </label>
         </Group>
         <Group
           title="Optimization"
           fields={kOptim}
           disabled={disabled}
-          childrenAt={2}
+          childrenAt={3}
           footer={
             <p className="tf-note num">
               {Math.max(1, Math.round(effective / Math.max(1, micro)))} accumulation step
@@ -289,6 +314,29 @@ export function TrainForm({ disabled }: { disabled: boolean }) {
               </span>
             </span>
           </label>
+          <div className="tf-field">
+            <label htmlFor="train-gradientCheckpointing">Gradient checkpointing</label>
+            <select
+              id="train-gradientCheckpointing"
+              className="select"
+              data-testid="train-gradientCheckpointing"
+              value={String(checkpointing)}
+              onChange={(e) =>
+                set({
+                  gradientCheckpointing:
+                    e.target.value === 'auto' ? 'auto' : e.target.value === 'true',
+                })
+              }
+            >
+              <option value="auto">Auto</option>
+              <option value="true">On</option>
+              <option value="false">Off</option>
+            </select>
+            <p className="tf-hint">
+              Recomputes each layer in the backward pass: less GPU memory, about a third slower.
+              Auto keeps activations when that costs at most 1 GiB more.
+            </p>
+          </div>
         </Group>
       </div>
     </div>

@@ -1,5 +1,6 @@
 // Step 3, Train: what will be trained (model, dataset), Start / Pause-Resume / Stop, the run's
-// status (`train-status`: "Step 12 / 40", data-step, data-total, data-state), the live chart, the
+// status (`train-status`: "Step 12 / 40", data-step, data-total, data-state), why Start is not
+// possible yet, how long the run will be (and suggestions when too short), the live chart, the
 // run's numbers, an offer to resume a run a closed tab left behind, and the form.
 import { useEffect } from 'react';
 import {
@@ -7,13 +8,17 @@ import {
   discardSavedRun,
   pauseTraining,
   resumeSavedRun,
+  retokenizeWithModel,
   startEngine,
   startTraining,
   stopTraining,
 } from '../engineBridge.ts';
+import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudio, useStudioShallow } from '../store/index.ts';
 import { LossChart } from './LossChart.tsx';
+import { RunPlanView } from './RunPlanView.tsx';
 import { RunStats } from './RunStats.tsx';
+import { startBlocker } from './startGate.ts';
 import { TrainForm } from './TrainForm.tsx';
 import './train.css';
 
@@ -101,11 +106,12 @@ function Controls() {
     dataset: s.dataset.name,
     datasetReady: s.dataset.status === 'ready',
     examples: s.dataset.summary?.validExamples ?? 0,
+    failure: s.train.failure,
     device: s.engine.device,
   }));
+  const blocker = useStudioShallow(startBlocker);
   const setStep = useStudio((s) => s.setStep);
   const busy = t.state === 'running' || t.state === 'loading';
-  const canStart = t.modelReady && t.datasetReady && !busy;
   const statusText =
     t.state === 'idle'
       ? 'Not started'
@@ -159,8 +165,9 @@ function Controls() {
             type="button"
             className="btn btn-primary"
             data-testid="train-start"
-            disabled={!canStart || t.device === 'unavailable'}
-            onClick={startTraining}
+            disabled={blocker !== null}
+            title={blocker?.reason}
+            onClick={() => void startTraining()}
           >
             {t.state === 'idle' ? 'Start training' : 'Start new run'}
           </button>
@@ -189,12 +196,40 @@ function Controls() {
           <div style={{ width: `${Math.min(100, (100 * t.step) / t.total)}%` }} />
         </div>
       )}
+      {blocker && !busy && t.device !== 'unavailable' && (
+        <div className="start-reason subtle" data-testid="train-start-reason">
+          <span>{blocker.reason}</span>
+          {blocker.step && (
+            <button
+              type="button"
+              className="btn btn-sm btn-ghost"
+              onClick={() => setStep(blocker.step!)}
+            >
+              Go to {blocker.step === 'model' ? 'Model' : 'Dataset'}
+            </button>
+          )}
+          {blocker.retokenize && (
+            <button type="button" className="btn btn-sm" onClick={retokenizeWithModel}>
+              Use the model&apos;s tokenizer
+            </button>
+          )}
+        </div>
+      )}
+      {!busy && <RunPlanView disabled={busy} />}
       {!busy && <MemoryLine />}
-      {(t.state === 'error' || t.state === 'stopped' || t.state === 'done') && t.message && (
-        <div
-          className={`run-message ${t.state === 'error' ? 'callout callout-danger' : 'muted'}`}
-          data-testid="train-message"
-        >
+      {t.state === 'error' && (
+        <div className="run-message">
+          <FailureNotice
+            failure={
+              t.failure ?? { kind: 'internal', message: t.message || 'The run stopped.', hint: '' }
+            }
+            title="The run stopped with an error."
+            testId="train-message"
+          />
+        </div>
+      )}
+      {(t.state === 'stopped' || t.state === 'done') && t.message && (
+        <div className="run-message muted" data-testid="train-message">
           {t.message}
         </div>
       )}
@@ -205,7 +240,7 @@ function Controls() {
 export function TrainPanel() {
   const state = useStudio((s) => s.train.state);
   const device = useStudio((s) => s.engine.device);
-  const deviceMessage = useStudio((s) => s.engine.deviceMessage);
+  const deviceFailure = useStudio((s) => s.engine.deviceFailure);
   const setStep = useStudio((s) => s.setStep);
   const busy = state === 'running' || state === 'loading' || state === 'paused';
   useEffect(startEngine, []);
@@ -234,7 +269,12 @@ export function TrainPanel() {
             <strong>Training needs WebGPU</strong>, which this browser does not offer. Open the
             studio in a recent Chrome or Edge on a machine with a GPU; the Model and Dataset steps
             (the dataset report and the token preview) work here.{' '}
-            <span className="subtle">Details: {deviceMessage}</span>
+            {deviceFailure && (
+              <span className="subtle">
+                Details: {deviceFailure.message}
+                {deviceFailure.kind !== 'webgpu-unavailable' && ` ${deviceFailure.hint}`}
+              </span>
+            )}
           </div>
         </div>
       )}

@@ -1,6 +1,7 @@
 // Step 4, Try: one prompt, answered by the base model and by the tuned model side by side,
 // streamed token by token, with the same sampling settings and seed for both.
 import { generate } from '../engineBridge.ts';
+import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudio, useStudioShallow } from '../store/index.ts';
 import './try.css';
 
@@ -37,11 +38,12 @@ function Output({ which, title, hint }: { which: 'base' | 'tuned'; title: string
 }
 
 export function TryPanel() {
-  const { prompt, sampling, status, message } = useStudioShallow((s) => ({
+  const { prompt, sampling, status, message, failure } = useStudioShallow((s) => ({
     prompt: s.tryout.prompt,
     sampling: s.tryout.sampling,
     status: s.tryout.status,
     message: s.tryout.message,
+    failure: s.tryout.failure,
   }));
   const { setPrompt, setSampling, setStep } = useStudioShallow((s) => ({
     setPrompt: s.setPrompt,
@@ -49,7 +51,7 @@ export function TryPanel() {
     setStep: s.setStep,
   }));
   const trainState = useStudio((s) => s.train.state);
-  const template = useStudio((s) => s.engine.model.info?.template ?? '');
+  const template = useStudio((s) => s.engine.model.template);
   const trained = trainState === 'done' || trainState === 'stopped' || trainState === 'paused';
   return (
     <>
@@ -160,10 +162,8 @@ export function TryPanel() {
           </p>
         </form>
       </div>
-      {status === 'failed' && (
-        <div className="callout callout-danger" data-testid="generate-error">
-          {message}
-        </div>
+      {status === 'failed' && failure && (
+        <FailureNotice failure={failure} title="Generation failed." testId="generate-error" />
       )}
       <div className="try-grid">
         <Output which="base" title="Base model" hint="The frozen weights, without the adapter." />
