@@ -6,6 +6,7 @@
 // Every row keeps its 1-based row number (line, element, data row, or row of the split).
 import { existsSync, openAsBlob, statSync } from 'node:fs';
 import {
+  detectSourceFormat,
   openHubRows,
   openRows,
   parseColumnsSpec,
@@ -98,6 +99,8 @@ export async function openDataRows(
     { name: spec, data: blob },
     {
       limit: f.limit,
+      // A file without a known extension is read as JSON Lines, as it always was.
+      format: detectSourceFormat(spec) ?? 'jsonl',
       onProgress: (p) => say(`reading ${spec}: ${p.rows} rows`),
     },
   );

@@ -87,7 +87,7 @@ const templatePieces = new WeakMap<Tokenizer, Map<string, readonly number[]>>();
 function encodeTemplatePiece(tok: Tokenizer, piece: string): readonly number[] {
   if (piece.length > kMemoChars) return tok.encode(piece);
   let memo = templatePieces.get(tok);
-  if (memo === undefined) templatePieces.set(tok, (memo = new Map()));
+  if (memo === undefined) templatePieces.set(tok, (memo = new Map<string, readonly number[]>()));
   let ids = memo.get(piece);
   if (ids === undefined) {
     ids = tok.encode(piece);

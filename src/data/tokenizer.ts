@@ -168,10 +168,8 @@ export function tokenizerFromFiles(
   if (!config || typeof config !== 'object') {
     throw new TokenizerLoadError('tokenizer_config.json must be a JSON object');
   }
-  const cls = String((config as { tokenizer_class?: unknown }).tokenizer_class ?? '').replace(
-    /Fast$/,
-    '',
-  );
+  const rawCls = (config as { tokenizer_class?: unknown }).tokenizer_class;
+  const cls = (typeof rawCls === 'string' ? rawCls : '').replace(/Fast$/, '');
   const Ctor = kClasses[cls] ?? PreTrainedTokenizer;
   try {
     return wrapTokenizer(new Ctor(json, config), name);

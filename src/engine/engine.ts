@@ -113,7 +113,11 @@ export class Engine {
   }
 
   /** A generator reused over many prompts (one KV cache of `maxContext` tokens). */
-  generator(model: LoadedModel, adapter: AdapterInput, maxContext: number): Promise<ReplyGenerator> {
+  generator(
+    model: LoadedModel,
+    adapter: AdapterInput,
+    maxContext: number,
+  ): Promise<ReplyGenerator> {
     return openGenerator(this.ctx, model, adapter, maxContext);
   }
 

@@ -76,7 +76,10 @@ export class GpuContext {
   pipeline(label: string, code: string, overrides: Overrides = {}): Promise<GPUComputePipeline> {
     const key = JSON.stringify(Object.entries(overrides).sort(([a], [b]) => (a < b ? -1 : 1)));
     let byOverrides = this.pipelines.get(code);
-    if (!byOverrides) this.pipelines.set(code, (byOverrides = new Map()));
+    if (!byOverrides) {
+      byOverrides = new Map<string, Promise<GPUComputePipeline>>();
+      this.pipelines.set(code, byOverrides);
+    }
     let p = byOverrides.get(key);
     if (!p) {
       const cache = byOverrides;

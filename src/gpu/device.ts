@@ -13,11 +13,7 @@ export class WebGPUUnavailableError extends Error {
 }
 
 /** Features the engine uses when the adapter has them; everything works without them. */
-export const kOptionalFeatures: GPUFeatureName[] = [
-  'shader-f16',
-  'subgroups' as GPUFeatureName,
-  'timestamp-query',
-];
+export const kOptionalFeatures: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
 
 /** Limits raised to whatever the adapter allows (defaults are far too small for LLM weights). */
 const kRaisedLimits = [

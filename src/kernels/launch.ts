@@ -31,7 +31,7 @@ export function weightDtypeOf(
  * 0..3 of each subgroup, and a 64-wide workgroup must hold whole subgroups.
  */
 export function subgroupSharingOk(ctx: GpuContext): boolean {
-  if (!ctx.device.features.has('subgroups' as GPUFeatureName)) return false;
+  if (!ctx.device.features.has('subgroups')) return false;
   const info = ctx.device.adapterInfo as { subgroupMinSize?: number; subgroupMaxSize?: number };
   const min = info?.subgroupMinSize ?? 0;
   const max = info?.subgroupMaxSize ?? 0;

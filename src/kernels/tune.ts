@@ -21,7 +21,7 @@ export function kernelTuneTasks(ctx: GpuContext): TuneTask[] {
  */
 export function kernelTuneKey(ctx: GpuContext): string {
   const tasks = kernelTuneTasks(ctx).map(
-    (t) => `${t.kernel}/${t.shapeClass}:${t.candidates}:${t.preferred ?? ''}`,
+    (t) => `${t.kernel}/${t.shapeClass}:${t.candidates.join(',')}:${t.preferred ?? ''}`,
   );
   let h = 0x811c9dc5; // FNV-1a over the task list
   for (const ch of tasks.join(';')) {

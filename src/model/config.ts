@@ -164,7 +164,7 @@ export function parseModelConfig(json: string | Json, file = 'config.json'): Mod
   if (headDim % 2 !== 0) throw err(`head_dim (${headDim}) must be even for RoPE`);
 
   const act = c.hidden_act ?? 'silu';
-  if (act !== 'silu') throw err(`hidden_act "${String(act)}" is not supported (only "silu")`);
+  if (act !== 'silu') throw err(`hidden_act ${JSON.stringify(act)} is not supported (only "silu")`);
   if (c.mlp_bias === true) throw err('mlp_bias: true is not supported');
 
   const attentionBias = bool('attention_bias', false);
@@ -231,7 +231,7 @@ function familyOf(c: Json): ModelFamily {
 function dtypeOf(c: Json, err: (d: string) => Error): TorchDtype {
   const v = c.torch_dtype ?? c.dtype ?? 'float32';
   if (v === 'float32' || v === 'float16' || v === 'bfloat16') return v;
-  throw err(`torch_dtype "${String(v)}" is not supported (float32, float16, bfloat16)`);
+  throw err(`torch_dtype ${JSON.stringify(v)} is not supported (float32, float16, bfloat16)`);
 }
 
 function tokenId(v: unknown, key: string, err: (d: string) => Error): number[] {
@@ -269,7 +269,7 @@ function parseRope(
     const v = s[key];
     if (typeof v !== 'number' || !(v > 0)) {
       throw err(
-        `rope_scaling "${String(type)}" needs a positive "${key}", got ${JSON.stringify(v)}`,
+        `rope_scaling ${JSON.stringify(type)} needs a positive "${key}", got ${JSON.stringify(v)}`,
       );
     }
     return v;
@@ -291,7 +291,7 @@ function parseRope(
     return { theta: thetaRaw, scaling };
   }
   throw err(
-    `rope_scaling type "${String(type)}" is not supported (supported: default, linear, llama3)`,
+    `rope_scaling type ${JSON.stringify(type)} is not supported (supported: default, linear, llama3)`,
   );
 }
 
@@ -319,9 +319,4 @@ export function ropeInvFreq(
       (s.originalMaxPositions / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
     return ((1 - smooth) * f) / s.factor + smooth * f;
   });
-}
-
-/** Bytes per element of the checkpoint dtype. */
-export function torchDtypeBytes(d: TorchDtype): number {
-  return d === 'float32' ? 4 : 2;
 }

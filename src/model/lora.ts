@@ -57,18 +57,8 @@ export function modulePath(m: LoraModule): string {
 
 /** The [in, out] features of a targeted linear. */
 export function linearShape(dims: LoraDims, m: LoraModule): [number, number] {
-  const [outF, inF] = baseLinearShape(dims as ModelConfig, m);
+  const [outF, inF] = baseLinearShape(dims, m);
   return [inF, outF];
-}
-
-/** Trainable parameter count. */
-export function loraParamCount(dims: LoraDims, spec: Pick<LoraSpec, 'r' | 'targets'>): number {
-  let n = 0;
-  for (const m of spec.targets) {
-    const [i, o] = linearShape(dims, m);
-    n += spec.r * (i + o);
-  }
-  return n * dims.layers;
 }
 
 /** Seeded PEFT init: A ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform a=sqrt(5)), B = 0. */

@@ -98,7 +98,7 @@ export function parseHeader(file: string, json: Uint8Array, fileSize: number): S
     const n = (dims as number[]).reduce((a, d) => a * d, 1);
     if (e - b !== n * size) {
       throw fail(
-        `tensor "${name}" (${t.dtype}, [${dims.join(', ')}]) needs ${n * size} bytes but data_offsets [${b}, ${e}] span ${e - b}`,
+        `tensor "${name}" (${String(t.dtype)}, [${dims.join(', ')}]) needs ${n * size} bytes but data_offsets [${b}, ${e}] span ${e - b}`,
       );
     }
     if (e > dataLen) {

@@ -128,7 +128,9 @@ export function loadAdapter(
         const want = which === 'A' ? [r, p.inF] : [p.outF, r];
         if (!t) throw new AdapterError(`missing ${key}`);
         if (t.shape.join(',') !== want.join(',')) {
-          throw new AdapterError(`${key} is [${t.shape}], the model needs [${want}]`);
+          throw new AdapterError(
+            `${key} is [${t.shape.join(', ')}], the model needs [${want.join(', ')}]`,
+          );
         }
         if (which === 'A') p.a = t.data;
         else p.b = t.data;

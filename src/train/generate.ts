@@ -74,7 +74,7 @@ export async function createGenerator(
       }),
     };
   } else if (cfg.adapter) {
-    lora = cfg.adapter as DecodeLora;
+    lora = cfg.adapter;
   }
   const maxContext = Math.min(cfg.maxContext ?? 2048, model.config.maxPositions);
   const decoder: Decoder = await createDecoder(ctx, model, { maxContext, lora });

@@ -6,6 +6,7 @@
 // shows is what trains. Runs off the main thread so a 100 MB / 100k-line file never freezes the page.
 import {
   copyExampleSet,
+  detectSourceFormat,
   openRows,
   readExamples,
   exampleAt,
@@ -113,6 +114,8 @@ async function readDataset(job: number, input: DatasetInput): Promise<void> {
   const rows = openRows(
     { name, data },
     {
+      // A file without a known extension (e.g. .txt) is read as JSON Lines, as it always was.
+      format: detectSourceFormat(name) ?? 'jsonl',
       onProgress: (p) => {
         const now = performance.now();
         if (now - lastSent < kProgressMs) return;

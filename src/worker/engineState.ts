@@ -54,14 +54,14 @@ export const send = (msg: EngineEvent, transfer: Transferable[] = []) =>
 export function engine(): Promise<Engine | null> {
   st.engine ??= (async () => {
     try {
-      const acquired = await acquireDevice((self.navigator as Navigator).gpu);
+      const acquired = await acquireDevice(self.navigator.gpu);
       const e = await Engine.open(acquired, { tuneStore: idbTuneStore });
       void e.device.lost.then((l) => {
         if (l.reason === 'destroyed' && st.lost === null) return;
         onDeviceLost(`the GPU device was lost (${l.reason}: ${l.message})`);
       });
       e.device.onuncapturederror = (ev) => {
-        const err = (ev as GPUUncapturedErrorEvent).error;
+        const err = ev.error;
         if (err instanceof GPUOutOfMemoryError) {
           onFatal(
             toFailure(

@@ -134,12 +134,12 @@ describe.skipIf(!acquired)('compare and eval --per-token (CLI)', () => {
         headDim: config.head_dim ?? config.hidden_size / config.num_attention_heads,
       };
       const w = initLora(
-        dims as never,
+        dims,
         { r: 4, alpha: 8, useRslora: false, targets: resolveTargets('all-linear') },
         7,
       );
       for (const layer of w.layers)
-        for (const p of Object.values(layer)) p!.b = p!.b.map((_, i) => Math.sin(i) * 0.5);
+        for (const p of Object.values(layer)) p.b = p.b.map((_, i) => Math.sin(i) * 0.5);
       const files = exportAdapter(w, { baseModel: dir, dropout: 0 });
       const adapter = join(work, 'adapter');
       await import('node:fs/promises').then((fs) => fs.mkdir(adapter));

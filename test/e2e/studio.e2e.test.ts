@@ -236,7 +236,7 @@ describe('the studio in the browser', () => {
     await expect.poll(() => button.isEnabled(), { timeout: 60_000 }).toBe(true);
     const [dl] = await Promise.all([page.waitForEvent('download'), button.click()]);
     expect(dl.suggestedFilename()).toBe('adapter_model.safetensors');
-    const bytes = new Uint8Array(await readFile((await dl.path())!));
+    const bytes = new Uint8Array(await readFile(await dl.path()));
     const { tensors } = parseSafetensors(bytes);
     const layers = 2;
     const r = 8;
@@ -268,10 +268,7 @@ describe('the studio in the browser', () => {
       page.waitForEvent('download'),
       page.click('[data-testid="download-config"]'),
     ]);
-    const cfg = JSON.parse(await readFile((await cfgDl.path())!, 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const cfg = JSON.parse(await readFile(await cfgDl.path(), 'utf8')) as Record<string, unknown>;
     expect(cfg.peft_type).toBe('LORA');
     expect(cfg.task_type).toBe('CAUSAL_LM');
     expect(cfg.r).toBe(r);
@@ -293,7 +290,7 @@ describe('the studio in the browser', () => {
       page.waitForEvent('download'),
       page.click('[data-testid="download-card"]'),
     ]);
-    const card = await readFile((await cardDl.path())!, 'utf8');
+    const card = await readFile(await cardDl.path(), 'utf8');
     expect(card).toContain('e2e-train.jsonl');
     expect(card).toContain('PeftModel.from_pretrained');
     expect(pageErrors).toEqual([]);

@@ -26,7 +26,7 @@ describe('toFailure', () => {
       expect(f.hint).toBe(kHints[f.kind]);
       expect(f.message.length).toBeGreaterThan(0);
     }
-    const u = toFailure(new UnsupportedArchitectureError('GPT2LMHeadModel' as never));
+    const u = toFailure(new UnsupportedArchitectureError('GPT2LMHeadModel'));
     expect(u.kind).toBe('unsupported-model');
   });
 

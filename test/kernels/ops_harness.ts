@@ -39,7 +39,7 @@ export async function read(ctx: GpuContext, t: Tensor, n: number): Promise<Float
 
 /** Records prepared ops into one pass, submits, waits, and frees the ops' params buffers. */
 export async function run(ctx: GpuContext, ops: (GpuOp | Promise<GpuOp>)[]): Promise<void> {
-  const ready = await Promise.all(ops);
+  const ready = await Promise.all(ops.map((o) => Promise.resolve(o)));
   runOps(ctx, 'test', ready);
   await ctx.device.queue.onSubmittedWorkDone();
   for (const op of ready) op.destroy();

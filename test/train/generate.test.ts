@@ -25,7 +25,7 @@ describe.skipIf(!ctx || !hasTorch)('generate', () => {
     const adapterDir = join(dir, 'adapter');
     const adapter = exportAdapter(lora, { baseModel: dir, dropout: 0 });
     await mkdir(adapterDir);
-    for (const [name, bytes] of Object.entries(adapter))
+    for (const [name, bytes] of Object.entries(adapter) as [string, string | Uint8Array][])
       await writeFile(join(adapterDir, name), bytes);
 
     // A short prompt (one padded prefill chunk) and a long one (chunks of 64: 64 + 64 + 21 + the

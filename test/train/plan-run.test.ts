@@ -24,7 +24,9 @@ describe('planRunShape', () => {
     const r = rng(11);
     for (let trial = 0; trial < 60; trial++) {
       const n = 1 + Math.floor(r() * 80);
-      const examples = Array.from({ length: n }, (_, i) => example(i + 1, 2 + Math.floor(r() * 300)));
+      const examples = Array.from({ length: n }, (_, i) =>
+        example(i + 1, 2 + Math.floor(r() * 300)),
+      );
       const hyper = resolveHyper({
         maxLength: [64, 128, 512, 2048][Math.floor(r() * 4)],
         packing: r() < 0.7,

@@ -22,7 +22,6 @@ export const kSafetensorsDtypeBytes: Record<string, number> = {
 
 /** The float types the engine reads and writes. */
 export type FloatDtype = 'F32' | 'F16' | 'BF16';
-export const kFloatDtypes: readonly FloatDtype[] = ['F32', 'F16', 'BF16'];
 
 export class UnsupportedDtypeError extends Error {
   constructor(what: string, dtype: string) {

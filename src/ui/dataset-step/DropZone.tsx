@@ -1,4 +1,4 @@
-// The drop zone and file picker for a JSONL dataset. The file input behind it is the
+// The drop zone and file picker for a dataset file (JSONL, JSONL.gz, JSON, CSV/TSV, Parquet). The file input behind it is the
 // `dataset-input` test hook; it stays in the DOM in both the large and the compact layout.
 import { useRef, useState, type DragEvent } from 'react';
 import { loadDataset } from '../workerBridge.ts';
@@ -33,7 +33,7 @@ export function DropZone({ compact }: { compact: boolean }) {
       <input
         ref={inputRef}
         type="file"
-        accept=".jsonl,.json,.txt,application/jsonl,application/x-ndjson"
+        accept=".jsonl,.ndjson,.gz,.json,.csv,.tsv,.parquet,.txt,application/jsonl,application/x-ndjson,text/csv,text/tab-separated-values"
         data-testid="dataset-input"
         hidden
         onChange={(e) => {
@@ -54,15 +54,16 @@ export function DropZone({ compact }: { compact: boolean }) {
       </svg>
       {compact ? (
         <span>
-          Drop another <code>.jsonl</code> here or <u>browse</u>
+          Drop another dataset file here or <u>browse</u>
         </span>
       ) : (
         <div className="dropzone-text">
-          <strong>Drop a JSONL file here, or click to browse</strong>
+          <strong>Drop a dataset file here, or click to browse</strong>
           <span className="muted">
-            One example per line: <code>messages</code>, Alpaca, <code>prompt</code>/
-            <code>completion</code>, ShareGPT or plain <code>text</code>. Read locally, never
-            uploaded.
+            <code>.jsonl</code> (or <code>.jsonl.gz</code>), <code>.json</code>, <code>.csv</code>,{' '}
+            <code>.tsv</code> or <code>.parquet</code>, with <code>messages</code>, Alpaca,{' '}
+            <code>prompt</code>/<code>completion</code>, ShareGPT, plain <code>text</code> or
+            Dolly-style columns. Read locally, never uploaded.
           </span>
         </div>
       )}

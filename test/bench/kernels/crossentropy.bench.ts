@@ -142,7 +142,7 @@ async function runOnce(p: Path): Promise<number> {
 
 function dispose(p: Path): void {
   for (const op of p.ops) op.destroy();
-  for (const x of Object.values(p.tensors)) p.ctx.release(x);
+  for (const x of Object.values(p.tensors) as Tensor[]) p.ctx.release(x);
   p.ctx.trim();
 }
 

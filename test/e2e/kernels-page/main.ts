@@ -41,15 +41,15 @@ export interface PageResult {
   error?: string;
 }
 
-const kShaders = import.meta.glob('../../../shaders/*.wgsl', {
+const kShaders: Record<string, string> = import.meta.glob<string>('../../../shaders/*.wgsl', {
   query: '?raw',
   import: 'default',
   eager: true,
-}) as Record<string, string>;
+});
 
 /** Compiles each shader file on `device` and collects its error messages. */
 async function compileAll(device: GPUDevice): Promise<CompileResult[]> {
-  const subgroups = device.features.has('subgroups' as GPUFeatureName);
+  const subgroups = device.features.has('subgroups');
   const out: CompileResult[] = [];
   for (const [path, code] of Object.entries(kShaders)) {
     if (!subgroups && /^enable subgroups;/m.test(code)) continue;
