@@ -309,9 +309,12 @@ async function handle(msg: WorkerRequest): Promise<void> {
     case 'load-tokenizer': {
       const { job, source } = msg;
       latestTokenizerJob = job;
-      // The same model loaded again: its tokenizer is the one in use, nothing to re-tokenize.
+      // The loaded model's tokenizer is the one in use already (the same files, picked as local
+      // files or loaded with the same model before): the tokens stand, only who owns them changes.
       if (source.kind === 'model' && state.tokenizer?.fingerprint === source.fingerprint) {
-        send({ kind: 'tokenizer-ready', job, info: state.tokenizer.info });
+        const info = { ...state.tokenizer.info, name: source.name, fromModel: true };
+        state.tokenizer = { ...state.tokenizer, info };
+        send({ kind: 'tokenizer-ready', job, info });
         return;
       }
       send({
