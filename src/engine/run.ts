@@ -11,6 +11,7 @@ import { exportAdapter, type AdapterFiles } from '../train/adapter.ts';
 import { decodeCheckpoint } from '../train/checkpoint.ts';
 import { targetModules } from '../train/config.ts';
 import type { TrainEvent } from '../train/events.ts';
+import { evalSplit } from '../train/split.ts';
 import { createTrainer, type RunResult, type Trainer } from '../train/trainer.ts';
 import { modelCard, type CardFacts } from './card.ts';
 import { EngineError } from './errors.ts';
@@ -35,6 +36,8 @@ export interface RunInfo {
   gradAccum: number;
   /** The step a resumed run continues from (0 for a new run). */
   resumedFrom: number;
+  /** Row numbers of the held-out examples (the eval split), in row order. */
+  evalLines: number[];
 }
 
 export interface TrainingRun {
@@ -165,6 +168,10 @@ export async function startTraining(
     planText: formatPlan(t.plan, 'planned device memory'),
     gradAccum: gradAccumOf(settings),
     resumedFrom: resume?.step ?? 0,
+    // The trainer's own split (same function, same seed, same trainable examples).
+    evalLines: evalSplit(opts.examples.length, settings.evalSplit, settings.seed).eval.map(
+      (i) => opts.examples[i].line,
+    ),
   };
   const baseModel = opts.baseModelName ?? model.info.name;
   return {
