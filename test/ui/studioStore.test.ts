@@ -181,6 +181,7 @@ describe('studio store', () => {
         seqLen: 64,
         trainExamples: 3,
         evalExamples: 0,
+        evalLines: [],
         realTokenRatio: 1,
         loraParams: 10,
         plannedBytes: 100,
