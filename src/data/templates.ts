@@ -159,6 +159,51 @@ export function listTemplates(
   return out;
 }
 
+/** Limits on one render, so that a template that loops forever or renders megabytes (a typo, or a
+ * hostile template) fails with a clear error instead of freezing the worker or the CLI. Real chat
+ * templates render a conversation in well under a millisecond and a few kilobytes. */
+const kMaxRenderMs = 2000;
+const kMaxRenderChars = 4 * 2 ** 20;
+const kMaxRange = 1_000_000;
+
+/** An interpreter that stops a render that runs too long (checked every 1024 steps). */
+class BudgetedInterpreter extends Interpreter {
+  private steps = 0;
+  private readonly start = Date.now();
+
+  constructor(
+    env: Environment,
+    private readonly templateName: string,
+  ) {
+    super(env);
+    // A loop body runs through evaluateBlock once per iteration, even when it is empty (and then
+    // calls `evaluate` no more); the library declares that method private and has no hook, so
+    // the budget check wraps this instance's own copy of it.
+    const self = this as unknown as { evaluateBlock: (...a: unknown[]) => unknown };
+    const block = self.evaluateBlock.bind(this);
+    self.evaluateBlock = (...a: unknown[]) => {
+      this.tick();
+      return block(...a);
+    };
+  }
+
+  private tick(): void {
+    if ((++this.steps & 1023) === 0 && Date.now() - this.start > kMaxRenderMs) {
+      throw new TemplateError(
+        `the chat template "${this.templateName}" ran for more than ${kMaxRenderMs / 1000} s on one ` +
+          'conversation (a loop that never ends?)',
+      );
+    }
+  }
+
+  override evaluate(
+    ...args: Parameters<Interpreter['evaluate']>
+  ): ReturnType<Interpreter['evaluate']> {
+    this.tick();
+    return super.evaluate(...args);
+  }
+}
+
 function makeTemplate(
   tok: Tokenizer,
   name: string,
@@ -201,6 +246,12 @@ function makeTemplate(
         },
         range: (start: number, stop?: number, step = 1) => {
           const [a, b] = stop === undefined ? [0, start] : [start, stop];
+          if (step === 0) throw new TemplateError('range() step must not be zero');
+          if (Math.abs((b - a) / step) > kMaxRange) {
+            throw new TemplateError(
+              `the chat template "${name}" asked for range(${a}, ${b}) (more than ${kMaxRange} numbers)`,
+            );
+          }
           const r: number[] = [];
           for (let i = a; step > 0 ? i < b : i > b; i += step) r.push(i);
           return r;
@@ -211,7 +262,14 @@ function makeTemplate(
         add_generation_prompt: options?.addGenerationPrompt ?? false,
       };
       for (const [k, v] of Object.entries(globals)) env.set(k, v);
-      return new Interpreter(env).run(compiled.parsed).value as string;
+      const out = new BudgetedInterpreter(env, name).run(compiled.parsed).value as string;
+      if (out.length > kMaxRenderChars) {
+        throw new TemplateError(
+          `the chat template "${name}" rendered ${(out.length / 2 ** 20).toFixed(1)} M characters for one ` +
+            `conversation (the limit is ${kMaxRenderChars / 2 ** 20} M): check the template's loops`,
+        );
+      }
+      return out;
     },
   };
 }

@@ -95,6 +95,18 @@ export async function loadModel(
     }
   }
   const tok = await openTokenizer(source, opts.tokenizerName);
+  // A tokenizer.json from another model would feed ids past the embedding table (or map the same
+  // ids to other words): refuse it before anything is uploaded. Padding the vocabulary (Qwen's 151936
+  // rows for 151669 tokens) is fine; more tokens than rows is not.
+  const config = await readModelConfig(source);
+  if (tok.tokenizer.vocabSize > config.vocab) {
+    throw new EngineError(
+      'bad-input',
+      `${source.name}: tokenizer.json has ${tok.tokenizer.vocabSize} tokens but config.json's ` +
+        `vocab_size is ${config.vocab}: the tokenizer belongs to another model`,
+      'Put the tokenizer.json and tokenizer_config.json of this very model beside its config.json.',
+    );
+  }
   const device = await loadDeviceModel(ctx, source, {
     onProgress: (p: WeightsProgress) =>
       opts.onProgress?.({

@@ -39,3 +39,31 @@ describe('toFailure', () => {
     });
   });
 });
+
+describe('hostile inputs', () => {
+  it('a tokenizer.json from another model (more tokens than config.json has rows) is refused', async () => {
+    const { testDevice } = await import('../helpers/device.ts');
+    const acquired = await testDevice();
+    if (!acquired) return;
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { Engine, bytesSource } = await import('../../src/engine/index.ts');
+    const { makeTinyModel } = await import('../fixtures/tiny-models.ts');
+    const { lenmlDir } = await import('../data/lenml.ts');
+    const dir = await makeTinyModel('mistral'); // Llama 2's 32k vocabulary
+    const files: Record<string, Uint8Array> = {};
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer_config.json']) {
+      files[f] = new Uint8Array(await readFile(join(dir, f)));
+    }
+    files['tokenizer.json'] = new Uint8Array(
+      await readFile(join(lenmlDir('llama3'), 'tokenizer.json')),
+    );
+    const engine = await Engine.open(acquired);
+    const err = await engine.loadModel(bytesSource('mixed', files)).catch((e: unknown) => e);
+    const f = toFailure(err);
+    expect(f.kind).toBe('bad-input');
+    expect(f.message).toMatch(
+      /tokenizer.json has 128256 tokens but config.json's vocab_size is 32000/,
+    );
+  });
+});
