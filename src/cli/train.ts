@@ -31,7 +31,7 @@ import { loadDataset, openModel, templateFor } from './train-io.ts';
 
 const d = kDefaultSettings;
 
-const kSpec = {
+export const kTrainSpec = {
   model: {
     type: 'string',
     required: true,
@@ -115,10 +115,10 @@ const kSummary = 'Fine-tune a model with LoRA on a JSONL dataset; writes a PEFT 
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log(usage('train', kSummary, kSpec));
+    console.log(usage('train', kSummary, kTrainSpec));
     return 0;
   }
-  const { flags: f } = parseFlags('train', kSpec, argv);
+  const { flags: f } = parseFlags('train', kTrainSpec, argv);
   if (f.steps !== undefined && f.epochs !== undefined) {
     throw new UsageError('train: give --steps or --epochs, not both');
   }
@@ -244,11 +244,11 @@ export async function run(argv: string[]): Promise<number> {
   return interrupted ? 130 : 0;
 }
 
-type Flags = ReturnType<typeof parseFlags<typeof kSpec>>['flags'];
+type Flags = ReturnType<typeof parseFlags<typeof kTrainSpec>>['flags'];
 
 /** `train`'s arguments as the one settings shape (the tests hold it equal to the studio's Start). */
 export function settingsFromArgs(argv: string[]): TrainSettings {
-  return settingsFromFlags(parseFlags('train', kSpec, argv).flags);
+  return settingsFromFlags(parseFlags('train', kTrainSpec, argv).flags);
 }
 
 /** The flags as the one settings shape: every flag not given takes the studio's default. */

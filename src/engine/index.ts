@@ -96,3 +96,9 @@ export {
 } from './generation.ts';
 export { readAdapter, type EvalResult, type LoraWeights, type TokenLosses } from './evaluation.ts';
 export { modelCard, peftSnippet, type CardFacts } from './card.ts';
+export {
+  trlProject,
+  trlHyperparameters,
+  kTrlRequirements,
+  type TrlProjectInput,
+} from '../export/trl.ts';
