@@ -11,6 +11,8 @@ const kCommands: Record<string, string> = {
   eval: 'evaluate a model (and adapter) on a dataset',
   generate: 'generate text with a model (and adapter)',
   compare: 'base vs tuned answers on a dataset, with BLEU, ROUGE-L, exact match, stop rate',
+  merge: 'fold a LoRA adapter into the model and save a Hugging Face folder',
+  'export-gguf': 'write the model (or the adapter alone) as GGUF for llama.cpp and Ollama',
   'export-trl': 'write a TRL + accelerate project that reruns the training on GPUs',
   bench: 'benchmark the GPU kernels and a training step',
 };

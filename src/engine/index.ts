@@ -102,3 +102,14 @@ export {
   kTrlRequirements,
   type TrlProjectInput,
 } from '../export/trl.ts';
+export {
+  mergedModelFiles,
+  ggufChunks,
+  loraGgufChunks,
+  ollamaModelfile,
+  mergedModelCard,
+  kGgufTypes,
+  type ExportFile,
+  type MergeDtype,
+  type GgufType,
+} from './export.ts';

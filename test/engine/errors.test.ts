@@ -1,6 +1,12 @@
 // Failures cross the worker boundary as {kind, message, hint}: each error class the engine and the
 // data path raise is classified, so the studio can say what to do for each kind.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bytesSource, Engine } from '../../src/engine/index.ts';
+import { lenmlDir } from '../data/lenml.ts';
+import { makeTinyModel } from '../fixtures/tiny-models.ts';
+import { testDevice } from '../helpers/device.ts';
 import { EngineError, kHints, toFailure } from '../../src/engine/index.ts';
 import { TemplateError } from '../../src/data/templates.ts';
 import { WebGPUUnavailableError } from '../../src/gpu/device.ts';
@@ -42,14 +48,8 @@ describe('toFailure', () => {
 
 describe('hostile inputs', () => {
   it('a tokenizer.json from another model (more tokens than config.json has rows) is refused', async () => {
-    const { testDevice } = await import('../helpers/device.ts');
     const acquired = await testDevice();
     if (!acquired) return;
-    const { readFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
-    const { Engine, bytesSource } = await import('../../src/engine/index.ts');
-    const { makeTinyModel } = await import('../fixtures/tiny-models.ts');
-    const { lenmlDir } = await import('../data/lenml.ts');
     const dir = await makeTinyModel('mistral'); // Llama 2's 32k vocabulary
     const files: Record<string, Uint8Array> = {};
     for (const f of ['config.json', 'model.safetensors', 'tokenizer_config.json']) {
