@@ -12,13 +12,13 @@ import {
   fsyncSync,
   openSync,
   readdirSync,
-  renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkpointInfo } from '../engine/index.ts';
+import { writeAtomic } from './files.ts';
 
 const kPattern = /^checkpoint-(\d+)\.safetensors$/;
 /** A checkpoint's file name (zero-padded so the names sort by step). */
@@ -27,28 +27,6 @@ export const checkpointName = (step: number) =>
 /** The single checkpoint file of earlier versions, still read by --resume. */
 const kLegacy = 'checkpoint.safetensors';
 const kKeep = 2;
-
-/** Writes `data` to `path` atomically: temporary file, fsync, rename, fsync of the folder. */
-export function writeAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    let at = 0;
-    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  try {
-    const dir = openSync(join(path, '..'), 'r');
-    fsyncSync(dir);
-    closeSync(dir);
-  } catch {
-    // Some filesystems cannot fsync a folder; the rename itself is still atomic.
-  }
-}
 
 /** Checkpoint files in `dir`, newest first (the legacy single file last). */
 export function listCheckpoints(dir: string): string[] {

@@ -25,6 +25,7 @@ import {
   type GenerationResult,
   type ReplyGenerator,
 } from '../engine/index.ts';
+import { kHelpFlag, kModelFlag, kTemplateFlag } from './flags.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from './args.ts';
 import { kDataFlags, kDataHelp, readDataSource } from './data-source.ts';
 import { nodeEngine } from './device.ts';
@@ -34,12 +35,7 @@ const s0 = kDefaultSampling;
 const { limit: _rows, ...kSourceFlags } = kDataFlags;
 
 const kSpec = {
-  model: {
-    type: 'string',
-    required: true,
-    metavar: 'DIR|HUB_ID',
-    help: 'base model folder or Hub id',
-  },
+  model: kModelFlag,
   adapter: {
     type: 'string',
     metavar: 'ODIR',
@@ -61,13 +57,9 @@ const kSpec = {
     metavar: 'L',
     help: `prompt + answer tokens at most (default ${kDefaultSettings.maxLength})`,
   },
-  template: {
-    type: 'string',
-    metavar: 'NAME',
-    help: "chat template: 'tokenizer' (default), chatml, llama3, mistral, or Jinja source",
-  },
+  template: kTemplateFlag,
   json: { type: 'boolean', help: 'JSON lines: one per example, then a summary' },
-  help: { type: 'boolean', help: 'show this help' },
+  help: kHelpFlag,
 } satisfies FlagSpec;
 
 const round = (x: number) => Number(x.toFixed(6));

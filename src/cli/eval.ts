@@ -7,38 +7,26 @@
 // exactly {"loss": L, "tokens": T}.
 import { kDefaultSettings } from '../engine/index.ts';
 import { kDataFlags, kDataHelp } from './data-source.ts';
+import { kAdapterFlag, kHelpFlag, kMaxLengthFlag, kModelFlag, kTemplateFlag } from './flags.ts';
 import { parseFlags, usage, type FlagSpec } from './args.ts';
-import { writeAtomic } from './checkpoints.ts';
+import { writeAtomic } from './files.ts';
 import { nodeEngine } from './device.ts';
 import { loadDataset, openModel, readAdapterDir, templateFor } from './train-io.ts';
 
 const kSpec = {
-  model: {
-    type: 'string',
-    required: true,
-    metavar: 'DIR|HUB_ID',
-    help: 'base model folder or Hub id',
-  },
-  adapter: { type: 'string', metavar: 'ODIR', help: 'PEFT LoRA adapter folder (default: none)' },
+  model: kModelFlag,
+  adapter: kAdapterFlag,
   data: { type: 'string', required: true, metavar: 'SOURCE', help: kDataHelp },
   ...kDataFlags,
-  template: {
-    type: 'string',
-    metavar: 'NAME',
-    help: "chat template: 'tokenizer' (default), chatml, llama3, mistral, or Jinja source",
-  },
-  'max-length': {
-    type: 'int',
-    metavar: 'L',
-    help: `truncate examples to L tokens (default ${kDefaultSettings.maxLength})`,
-  },
+  template: kTemplateFlag,
+  'max-length': kMaxLengthFlag,
   json: { type: 'boolean', help: 'print {"loss": L, "tokens": T} only' },
   'per-token': {
     type: 'string',
     metavar: 'FILE',
     help: 'also write {"line": n, "losses": [...]} per example (JSONL): loss of each token, null where untrained',
   },
-  help: { type: 'boolean', help: 'show this help' },
+  help: kHelpFlag,
 } satisfies FlagSpec;
 
 export async function run(argv: string[]): Promise<number> {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { openTokenizer, trlProject } from '../engine/index.ts';
 import { parseFlags, usage, UsageError } from './args.ts';
-import { writeAtomic } from './checkpoints.ts';
+import { writeAtomic } from './files.ts';
 import { resolveModelSource } from './model-source.ts';
 import { kTrainSpec, settingsFromArgs } from './train.ts';
 import { loadDataset, templateFor } from './train-io.ts';

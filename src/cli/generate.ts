@@ -4,6 +4,7 @@
 // stopping at EOS or an end-of-turn token (the engine's one list), with the studio's sampling
 // defaults.
 import { kDefaultSampling, promptIds } from '../engine/index.ts';
+import { kAdapterFlag, kHelpFlag, kModelFlag, kTemplateFlag } from './flags.ts';
 import { parseFlags, usage, type FlagSpec } from './args.ts';
 import { nodeEngine } from './device.ts';
 import { openModel, readAdapterDir, templateFor } from './train-io.ts';
@@ -11,13 +12,8 @@ import { openModel, readAdapterDir, templateFor } from './train-io.ts';
 const s0 = kDefaultSampling;
 
 const kSpec = {
-  model: {
-    type: 'string',
-    required: true,
-    metavar: 'DIR|HUB_ID',
-    help: 'base model folder or Hub id',
-  },
-  adapter: { type: 'string', metavar: 'ODIR', help: 'PEFT LoRA adapter folder (default: none)' },
+  model: kModelFlag,
+  adapter: kAdapterFlag,
   prompt: { type: 'string', required: true, metavar: 'TEXT', help: 'the user message' },
   'max-new-tokens': {
     type: 'int',
@@ -27,13 +23,9 @@ const kSpec = {
   temperature: { type: 'number', metavar: 'T', help: '0 = greedy (default), else sampling' },
   'top-p': { type: 'number', metavar: 'P', help: `nucleus sampling mass (default ${s0.topP})` },
   seed: { type: 'int', metavar: 'S', help: `sampling seed (default ${s0.seed})` },
-  template: {
-    type: 'string',
-    metavar: 'NAME',
-    help: "chat template: 'tokenizer' (default), chatml, llama3, mistral, or Jinja source",
-  },
+  template: kTemplateFlag,
   raw: { type: 'boolean', help: 'feed the prompt as raw text, without the chat template' },
-  help: { type: 'boolean', help: 'show this help' },
+  help: kHelpFlag,
 } satisfies FlagSpec;
 
 export async function run(argv: string[]): Promise<number> {

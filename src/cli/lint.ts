@@ -21,8 +21,9 @@ import {
   type LintTokenFacts,
 } from '../data/index.ts';
 import { kDefaultSettings, openTokenizer } from '../engine/index.ts';
+import { kHelpFlag } from './flags.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from './args.ts';
-import { writeAtomic } from './checkpoints.ts';
+import { writeAtomic } from './files.ts';
 import { kDataFlags, kDataHelp, readDataSource } from './data-source.ts';
 import { resolveModelSource } from './model-source.ts';
 
@@ -56,7 +57,7 @@ const kSpec = {
     help: 'with --out: leave out examples with these flags',
   },
   out: { type: 'string', metavar: 'FILE', help: 'with --drop: write the cleaned dataset (JSONL)' },
-  help: { type: 'boolean', help: 'show this help' },
+  help: kHelpFlag,
 } satisfies FlagSpec;
 
 /** An example as one line of the messages format (text examples as `text`). */

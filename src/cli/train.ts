@@ -24,6 +24,7 @@ import {
   type TrainSettings,
 } from '../engine/index.ts';
 import { kDataFlags, kDataHelp } from './data-source.ts';
+import { kHelpFlag, kModelFlag, kTemplateFlag } from './flags.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from './args.ts';
 import { MetricsLog, newestValidCheckpoint, ResumeError, saveCheckpoint } from './checkpoints.ts';
 import { describeAdapter, nodeEngine } from './device.ts';
@@ -32,19 +33,10 @@ import { loadDataset, openModel, templateFor } from './train-io.ts';
 const d = kDefaultSettings;
 
 export const kTrainSpec = {
-  model: {
-    type: 'string',
-    required: true,
-    metavar: 'DIR|HUB_ID',
-    help: 'base model folder or Hub id',
-  },
+  model: kModelFlag,
   data: { type: 'string', required: true, metavar: 'SOURCE', help: kDataHelp },
   ...kDataFlags,
-  template: {
-    type: 'string',
-    metavar: 'NAME',
-    help: "chat template: 'tokenizer' (default), chatml, llama3, mistral, or Jinja source",
-  },
+  template: kTemplateFlag,
   out: {
     type: 'string',
     required: true,
@@ -108,7 +100,7 @@ export const kTrainSpec = {
     help: 'recompute each layer in the backward (default: when keeping all costs > 1 GiB)',
   },
   'no-gradient-checkpointing': { type: 'boolean', help: "keep every layer's activations" },
-  help: { type: 'boolean', help: 'show this help' },
+  help: kHelpFlag,
 } satisfies FlagSpec;
 
 const kSummary = 'Fine-tune a model with LoRA on a JSONL dataset; writes a PEFT adapter.';

@@ -2,14 +2,13 @@
 // evaluation and generation, all on one GpuContext (one pipeline cache, one memory account). The
 // host hands in the device it acquired (src/gpu/device.ts) and where tuning results persist (a
 // file in the CLI, IndexedDB in the studio); nothing here touches the DOM or node:*.
-import type { TokenizedExample } from '../data/types.ts';
 import { Autotuner, type TuneStore } from '../gpu/autotune.ts';
 import { GpuContext } from '../gpu/context.ts';
 import type { AcquiredDevice, DeviceInfo } from '../gpu/device.ts';
 import type { MemorySnapshot } from '../gpu/memory.ts';
 import { kernelTuneKey, kernelsTuned, tuneKernels } from '../kernels/tune.ts';
 import type { ModelSource } from '../model/source.ts';
-import { evaluate, type EvalResult, type LoraWeights } from './evaluation.ts';
+import { evaluate, type EvalResult, type EvaluateOptions, type LoraWeights } from './evaluation.ts';
 import {
   generate,
   generateSideBySide,
@@ -85,17 +84,7 @@ export class Engine {
     return startTraining(this.ctx, model, opts);
   }
 
-  evaluate(
-    model: LoadedModel,
-    opts: {
-      adapter: LoraWeights | null;
-      examples: TokenizedExample[];
-      maxLength: number;
-      onProgress?: (done: number, total: number) => void;
-      /** Also every example's per-token losses (the loss is then their float64 mean). */
-      perToken?: boolean;
-    },
-  ): Promise<EvalResult> {
+  evaluate(model: LoadedModel, opts: EvaluateOptions): Promise<EvalResult> {
     return evaluate(this.ctx, model, opts);
   }
 

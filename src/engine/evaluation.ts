@@ -11,16 +11,19 @@ import type { LoadedModel } from './models.ts';
 
 export type { EvalResult, LoraWeights, TokenLosses };
 
+export interface EvaluateOptions {
+  adapter: LoraWeights | null;
+  examples: TokenizedExample[];
+  maxLength: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Also every example's per-token losses (the loss is then their float64 mean). */
+  perToken?: boolean;
+}
+
 export async function evaluate(
   ctx: GpuContext,
   model: LoadedModel,
-  opts: {
-    adapter: LoraWeights | null;
-    examples: TokenizedExample[];
-    maxLength: number;
-    onProgress?: (done: number, total: number) => void;
-    perToken?: boolean;
-  },
+  opts: EvaluateOptions,
 ): Promise<EvalResult> {
   return evaluateExamples(ctx, {
     model: model.device,

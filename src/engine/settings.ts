@@ -4,44 +4,13 @@
 // hyperparameters (src/train/config.ts) are derived from it in one place, `hyperOf`.
 import { resolveHyper, type TrainHyper, type TrainHyperInput } from '../train/config.ts';
 import type { SchedulerName } from '../train/schedule.ts';
+import type { TrainSettings } from '../train/settings.ts';
 
 export type { SchedulerName };
 export { kSchedulers } from '../train/schedule.ts';
 export { kAllLinear } from '../train/config.ts';
 
-export interface TrainSettings {
-  /** LoRA rank, alpha, dropout, targets ('all-linear' = q,k,v,o,gate,up,down) and rsLoRA. */
-  r: number;
-  alpha: number;
-  dropout: number;
-  targets: 'all-linear' | string[];
-  useRslora: boolean;
-  lr: number;
-  scheduler: SchedulerName;
-  warmupRatio: number;
-  weightDecay: number;
-  /** Examples' rows per optimizer step: microBatch rows per pass × gradient-accumulation passes. */
-  effectiveBatch: number;
-  microBatch: number;
-  epochs: number;
-  /** Optimizer steps; 0 = run `epochs` epochs. */
-  maxSteps: number;
-  maxLength: number;
-  packing: boolean;
-  /** Fraction of the examples held out for the eval loss (0 = none). */
-  evalSplit: number;
-  /** Evaluate every N optimizer steps; 0 = about ten times over the run (and always at the end). */
-  evalEvery: number;
-  /** Save a checkpoint every N optimizer steps (0 = only when the run stops or ends). */
-  checkpointEvery: number;
-  seed: number;
-  /** With an eval split: stop when the eval loss has not improved for this many evaluations
-   * (0 = never stop early). The best eval loss's adapter is kept either way. */
-  earlyStoppingPatience: number;
-  /** Recompute each layer in the backward: true, false, or 'auto' (keep activations when that
-   * costs at most 1 GiB more device memory). */
-  gradientCheckpointing: boolean | 'auto';
-}
+export type { TrainSettings };
 
 /** The SFT defaults (PEFT + TRL conventions): r 16, alpha 32, dropout 0.05, all linear layers,
  * lr 2e-4 cosine with 3% warmup, effective batch 16, one epoch, max length 2048, packing. */

@@ -5,31 +5,9 @@
 // (TRL's SFTTrainer with a PEFT LoraConfig and the run's hyperparameters), accelerate configs for
 // DDP and FSDP, pinned requirements and a README with the one command that launches it.
 import type { TokenizedExample } from '../data/types.ts';
+import { kLoraModules } from '../model/lora.ts';
+import type { TrainSettings } from '../train/settings.ts';
 import { evalSplit } from '../train/split.ts';
-
-/** What the project needs of the run's settings (the engine's TrainSettings fit). */
-export interface TrlSettings {
-  r: number;
-  alpha: number;
-  dropout: number;
-  targets: 'all-linear' | string[];
-  useRslora: boolean;
-  lr: number;
-  scheduler: 'cosine' | 'linear' | 'constant';
-  warmupRatio: number;
-  weightDecay: number;
-  effectiveBatch: number;
-  microBatch: number;
-  epochs: number;
-  maxSteps: number;
-  maxLength: number;
-  packing: boolean;
-  evalSplit: number;
-  evalEvery: number;
-  checkpointEvery: number;
-  seed: number;
-  gradientCheckpointing: boolean | 'auto';
-}
 
 /** Versions the project was written against (TRL's SFTConfig fields and collator behaviour). */
 export const kTrlRequirements = [
@@ -41,15 +19,13 @@ export const kTrlRequirements = [
   'datasets==3.6.0',
 ];
 
-const kAllLinear = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
-
 /** The hyperparameters train.py runs with, by TRL / PEFT / transformers name. */
-export function trlHyperparameters(s: TrlSettings): Record<string, unknown> {
+export function trlHyperparameters(s: TrainSettings): Record<string, unknown> {
   return {
     lora_r: s.r,
     lora_alpha: s.alpha,
     lora_dropout: s.dropout,
-    target_modules: s.targets === 'all-linear' ? kAllLinear : s.targets,
+    target_modules: s.targets === 'all-linear' ? [...kLoraModules] : s.targets,
     use_rslora: s.useRslora,
     learning_rate: s.lr,
     lr_scheduler_type:
@@ -221,7 +197,7 @@ export interface TrlProjectInput {
   /** Base model: a Hub id (loads as it is) or the local folder's path. */
   model: string;
   datasetName: string;
-  settings: TrlSettings;
+  settings: TrainSettings;
   /** Trainable examples as the studio tokenized them, in row order. */
   examples: readonly TokenizedExample[];
 }

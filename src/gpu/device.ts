@@ -56,8 +56,13 @@ export async function acquireDevice(
   const requiredLimits: Record<string, number> = {};
   for (const name of kRaisedLimits) requiredLimits[name] = adapter.limits[name];
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
-  const ai = adapter.info;
-  const info: DeviceInfo = {
+  const info = deviceInfoOf(device, adapter.info);
+  return { device, info };
+}
+
+/** What the engine records of a device: the adapter's identity, features and the limits it uses. */
+export function deviceInfoOf(device: GPUDevice, ai: GPUAdapterInfo | undefined): DeviceInfo {
+  return {
     vendor: ai?.vendor ?? '',
     architecture: ai?.architecture ?? '',
     description: ai?.description ?? '',
@@ -69,7 +74,6 @@ export async function acquireDevice(
     maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
     maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
   };
-  return { device, info };
 }
 
 /** A stable key for per-adapter caches (autotune results). */

@@ -1,17 +1,11 @@
 // Training hyperparameters with the usual SFT LoRA defaults (PEFT + TRL conventions), and their
 // validation. Plain serializable data: it crosses the worker boundary and is stored in checkpoints.
+import { kLoraModules } from '../model/lora.ts';
 import type { SchedulerName } from './schedule.ts';
 import { kSchedulers } from './schedule.ts';
 
-export const kAllLinear = [
-  'q_proj',
-  'k_proj',
-  'v_proj',
-  'o_proj',
-  'gate_proj',
-  'up_proj',
-  'down_proj',
-];
+/** `all-linear`: every projection of a decoder layer (never lm_head). */
+export const kAllLinear: readonly string[] = kLoraModules;
 
 export interface LoraHyper {
   r: number;

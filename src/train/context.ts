@@ -2,26 +2,13 @@
 // browser worker passes a bare device, the CLI a context), and token ids that index the model's
 // vocabulary (a mismatched tokenizer would make the GPU read outside the embedding table).
 import { GpuContext } from '../gpu/context.ts';
-import type { DeviceInfo } from '../gpu/device.ts';
+import { deviceInfoOf } from '../gpu/device.ts';
 import type { TokenizedExample } from '../data/types.ts';
 
 /** A GpuContext for a bare GPUDevice (the browser worker passes one). */
 export function contextFor(device: GPUDevice | GpuContext): GpuContext {
   if (device instanceof GpuContext) return device;
-  const ai = device.adapterInfo;
-  const info: DeviceInfo = {
-    vendor: ai?.vendor ?? '',
-    architecture: ai?.architecture ?? '',
-    description: ai?.description ?? '',
-    device: ai?.device ?? '',
-    features: [...device.features].sort(),
-    maxBufferSize: device.limits.maxBufferSize,
-    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-    maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
-    maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
-    maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
-  };
-  return new GpuContext(device, info);
+  return new GpuContext(device, deviceInfoOf(device, device.adapterInfo));
 }
 
 /** Token ids and labels must index the model's vocabulary (else the GPU would read garbage). */
