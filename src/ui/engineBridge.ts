@@ -6,6 +6,7 @@
 // Start trains exactly the tokens the preview shows; Start takes that tokenized dataset from the
 // dataset worker and hands it to the engine worker without a copy.
 import type {
+  AdapterChoice,
   EngineEvent,
   EngineFailure,
   EngineRequest,
@@ -49,8 +50,14 @@ function getWorker(): Worker {
   return worker;
 }
 
-function post(msg: EngineRequest, transfer: Transferable[] = []): void {
+/** Posts a request to the engine worker (started on first use). */
+export function post(msg: EngineRequest, transfer: Transferable[] = []): void {
   getWorker().postMessage(msg, transfer);
+}
+
+/** A new job number: replies carry it, so a stale reply is told from the current one. */
+export function newJob(): number {
+  return nextJob++;
 }
 
 // Steps and evals arrive many per second on a fast GPU: buffer them, flush once per frame.
@@ -86,7 +93,10 @@ function handleRunEvent(event: TrainEvent): void {
     case 'skipped':
       return s.runNote(`Step ${event.step} skipped: ${event.reason}`);
     case 'info':
-      return s.runNote(event.message);
+      // The watch's events go to the chart (best eval loss) and its notice, not the notes.
+      if (!event.topic) return s.runNote(event.message);
+      flush(); // the best-eval marker needs its eval point in the store
+      return s.runInfo(event);
     case 'checkpoint':
       return s.runCheckpoint(event.step);
     case 'done':
@@ -140,8 +150,20 @@ function handle(msg: EngineEvent): void {
       return s.generateDone(msg.job, msg.message);
     case 'generate-failed':
       return s.generateFailed(msg.job, msg.failure);
+    case 'set-row':
+      return s.setRowText(msg.job, msg.line, msg.which, msg.text, msg.answer);
+    case 'set-row-skipped':
+      return s.setRowSkipped(msg.job, msg.line, msg.reason);
+    case 'set-done':
+      return s.setDone(msg.job, msg.summary, msg.cancelled, msg.message);
+    case 'set-failed':
+      return s.setFailed(msg.job, msg.failure);
+    case 'token-losses':
+      return s.lossReady(msg.job, msg.base, msg.tuned);
+    case 'token-losses-failed':
+      return s.lossFailed(msg.job, msg.failure);
     case 'export-ready':
-      return s.exportReady(msg.files, s.train.step);
+      return s.exportReady(msg.files, s.train.step, msg.which);
     case 'export-failed':
       return s.exportFailed(msg.failure);
     default: {
@@ -267,11 +289,22 @@ export function stopTraining(): void {
   post({ kind: 'train-stop' });
 }
 
+/** The adapter a request uses: the best eval loss's only while the run has one. */
+export function usable(which: AdapterChoice): AdapterChoice {
+  return useStudio.getState().train.bestStep === null ? 'last' : which;
+}
+
 export function generate(): void {
   const s = useStudio.getState();
   const job = nextJob++;
   s.generateStarted(job);
-  post({ kind: 'generate', job, prompt: s.tryout.prompt, sampling: s.tryout.sampling });
+  post({
+    kind: 'generate',
+    job,
+    prompt: s.tryout.prompt,
+    sampling: s.tryout.sampling,
+    which: usable(s.tryout.which),
+  });
 }
 
 export function buildExport(): void {
@@ -281,6 +314,7 @@ export function buildExport(): void {
     kind: 'export',
     datasetName: s.dataset.name || s.train.saved?.datasetName || '',
     datasetExamples: s.dataset.summary?.validExamples ?? 0,
+    which: usable(s.exported.which),
   });
 }
 

@@ -7,6 +7,8 @@
 import type {
   DatasetInput,
   PreviewSettings,
+  PromptItem,
+  PromptPick,
   TokenizerSource,
   WorkerEvent,
   WorkerRequest,
@@ -21,6 +23,11 @@ let nextJob = 1;
 const pendingTakes = new Map<
   number,
   { resolve: (v: { name: string; examples: ExampleSet }) => void; reject: (e: Error) => void }
+>();
+/** Prompt-set requests waiting for their prompts, by job. */
+const pendingPrompts = new Map<
+  number,
+  { resolve: (items: PromptItem[]) => void; reject: (e: Error) => void }
 >();
 /** Settings each plan request was made for, by job. */
 const planSettings = new Map<number, TrainSettings>();
@@ -39,6 +46,8 @@ function getWorker(): Worker {
     s.tokenizerFailed(s.model.tokenizer.job, message);
     for (const p of pendingTakes.values()) p.reject(new Error(message));
     pendingTakes.clear();
+    for (const p of pendingPrompts.values()) p.reject(new Error(message));
+    pendingPrompts.clear();
   };
   post({ kind: 'configure', settings: previewSettingsOf(useStudio.getState()) });
   return worker;
@@ -95,6 +104,14 @@ function handle(msg: WorkerEvent): void {
       if (settings) s.planReady(msg.job, msg.plan, settings);
       return;
     }
+    case 'prompts':
+      pendingPrompts.get(msg.job)?.resolve(msg.items);
+      pendingPrompts.delete(msg.job);
+      return;
+    case 'prompts-failed':
+      pendingPrompts.get(msg.job)?.reject(new Error(msg.message));
+      pendingPrompts.delete(msg.job);
+      return;
     default: {
       const never: never = msg;
       throw new Error(`unknown worker event ${JSON.stringify(never)}`);
@@ -131,6 +148,15 @@ export function takeExamples(): Promise<{ name: string; examples: ExampleSet }> 
   return new Promise((resolve, reject) => {
     pendingTakes.set(job, { resolve, reject });
     post({ kind: 'take-examples', job });
+  });
+}
+
+/** Prompts with their references for the Try step's set: these rows, or the first N. */
+export function takePrompts(pick: PromptPick): Promise<PromptItem[]> {
+  const job = nextJob++;
+  return new Promise((resolve, reject) => {
+    pendingPrompts.set(job, { resolve, reject });
+    post({ kind: 'take-prompts', job, pick });
   });
 }
 

@@ -1,8 +1,8 @@
 // The dataset worker: reads a dataset file of any kind (src/data's row sources) with progress, tokenizes
 // every example with the chosen tokenizer and chat template (once a model is loaded: the model's
 // own tokenizer files, sent by the engine), keeps the tokens, and answers the UI: one example's
-// tokens for the preview, the run plan for the Train form's settings, and the tokenized dataset
-// itself for training. The preview and the trainer read the same token arrays, so what the preview
+// tokens for the preview, the run plan for the Train form's settings, the tokenized dataset
+// itself for training, and prompts with references for the Try step's prompt set. The preview and the trainer read the same token arrays, so what the preview
 // shows is what trains. Runs off the main thread so a 100 MB / 100k-line file never freezes the page.
 import {
   copyExampleSet,
@@ -21,6 +21,7 @@ import {
 } from '../data/index.ts';
 import { planRun } from '../engine/index.ts';
 import { loadTokenizerFrom, makeRenderer, type LoadedTokenizer, type Renderer } from './dataApi.ts';
+import { promptsFor } from './datasetPrompts.ts';
 import { tokenPieces } from './pieces.ts';
 import type {
   DatasetInput,
@@ -372,6 +373,16 @@ async function handle(msg: WorkerRequest): Promise<void> {
     }
     case 'plan-run': {
       send({ kind: 'run-plan', job: msg.job, plan: planRun(trainableLengths(), msg.settings) });
+      return;
+    }
+    case 'take-prompts': {
+      try {
+        const d = state.dataset;
+        if (!d) throw new Error('Choose a dataset first (Dataset step).');
+        send({ kind: 'prompts', job: msg.job, items: promptsFor(d.examples, d.byLine, msg.pick) });
+      } catch (err) {
+        send({ kind: 'prompts-failed', job: msg.job, message: errorMessage(err) });
+      }
       return;
     }
     default: {

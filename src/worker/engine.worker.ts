@@ -1,8 +1,10 @@
 // The engine worker: opens the engine on this tab's GPU (src/gpu/device.ts), loads the model from
 // the source the user picked, trains on the dataset worker's tokens, streams progress, pauses,
 // resumes and stops, keeps a checkpoint in IndexedDB so a reloaded tab can resume, generates base
-// vs tuned side by side, and exports the PEFT adapter with its model card. It calls the engine's
-// one API (src/engine) and nothing under it; the UI talks to it only through engineProtocol.ts.
+// vs tuned side by side (one prompt, or a prompt set: engineSets.ts), measures one example's
+// per-token losses (engineLosses.ts), and exports the PEFT adapter (the last or the best eval
+// loss's) with its model card. It calls the engine's one API (src/engine) and nothing under it;
+// the UI talks to it only through engineProtocol.ts.
 import { chatTemplateFor } from '../data/index.ts';
 import {
   cacheStorageCache,
@@ -22,9 +24,17 @@ import {
   type Sampling,
 } from '../engine/index.ts';
 import { resumeSaved, runLoop, startRun, stopRun } from './engineRun.ts';
+import { tokenLosses } from './engineLosses.ts';
+import { adapterOf, generateSet, idleRun } from './engineSets.ts';
 import { engine, needEngine, send, st } from './engineState.ts';
 import { clearRun, loadRun } from './engineStore.ts';
-import type { EngineRequest, ModelProgress, ModelSpec, TemplateChoice } from './engineProtocol.ts';
+import type {
+  AdapterChoice,
+  EngineRequest,
+  ModelProgress,
+  ModelSpec,
+  TemplateChoice,
+} from './engineProtocol.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Sources
@@ -130,38 +140,42 @@ async function loadModel(job: number, spec: ModelSpec, template: TemplateChoice,
 // ---------------------------------------------------------------------------------------------
 // Generation and export
 
-async function generate(job: number, prompt: string, sampling: Sampling) {
+async function generate(job: number, prompt: string, sampling: Sampling, which: AdapterChoice) {
   st.generating = job;
   try {
-    const loaded = st.loaded;
-    const run = st.run;
-    if (!loaded) throw new EngineError('bad-input', 'load a model first');
-    if (!run) throw new EngineError('bad-input', 'train an adapter first (Train step)');
-    if (run.running)
-      throw new EngineError('bad-input', 'pause or stop the run first: the GPU is busy training');
+    const run = idleRun();
+    const model = st.loaded!.model;
     const e = await needEngine();
-    const tok = loaded.model.tok.tokenizer;
+    const tok = model.tok.tokenizer;
     const template = chatTemplateFor(tok, run.template, run.date);
-    const r = await e.generateSideBySide(loaded.model, await run.training.adapterWeights(), {
+    const r = await e.generateSideBySide(model, await adapterOf(run, which), {
       prompt: promptIds(tok, template, prompt),
       sampling,
-      onText: (which, text) => send({ kind: 'generate-token', job, which, text }),
+      onText: (w, text) => send({ kind: 'generate-token', job, which: w, text }),
       shouldStop: () => st.generating !== job,
     });
     const n = r.base.tokens.length + r.tuned.tokens.length;
-    send({ kind: 'generate-done', job, message: `${n} tokens generated` });
+    const adapter = which === 'best' ? ' (best eval-loss adapter)' : '';
+    send({ kind: 'generate-done', job, message: `${n} tokens generated${adapter}` });
   } catch (err) {
     send({ kind: 'generate-failed', job, failure: toFailure(err) });
   }
 }
 
-async function exportFiles(datasetName: string, datasetExamples: number) {
+async function exportFiles(datasetName: string, datasetExamples: number, which: AdapterChoice) {
   try {
     const run = st.run;
     if (!run || !st.loaded) throw new EngineError('bad-input', 'train an adapter first');
     if (run.running) throw new EngineError('bad-input', 'pause or stop the run first');
     const t = run.training;
-    const files = await t.exportAdapter();
+    const files = which === 'best' ? t.exportBestAdapter() : await t.exportAdapter();
+    if (!files) {
+      throw new EngineError(
+        'bad-input',
+        'this run has no best eval-loss adapter',
+        'Export the last adapter, or train with an eval split (Eval split > 0).',
+      );
+    }
     const e = await needEngine();
     const baseModel = st.loaded.model.info.name;
     send({
@@ -180,6 +194,7 @@ async function exportFiles(datasetName: string, datasetExamples: number) {
         }),
         peftSnippet: peftSnippet(baseModel),
       },
+      which,
     });
   } catch (err) {
     send({ kind: 'export-failed', failure: toFailure(err) });
@@ -220,6 +235,7 @@ async function handle(msg: EngineRequest): Promise<void> {
       return loadModel(msg.job, msg.model, msg.template, msg.date);
     case 'train-start':
     case 'train-resume-saved':
+      st.generating = 0; // training takes the GPU: a running generation or prompt set stops
       try {
         if (msg.kind === 'train-start') {
           await startRun(msg.settings, msg.examples, msg.datasetName, msg.template, msg.date, null);
@@ -241,6 +257,7 @@ async function handle(msg: EngineRequest): Promise<void> {
       st.run?.training.pause();
       return;
     case 'train-continue':
+      st.generating = 0;
       if (st.run && !st.run.running) await runLoop(st.run);
       return;
     case 'train-stop':
@@ -249,9 +266,16 @@ async function handle(msg: EngineRequest): Promise<void> {
       await clearRun();
       return announceSaved();
     case 'generate':
-      return generate(msg.job, msg.prompt, msg.sampling);
+      return generate(msg.job, msg.prompt, msg.sampling, msg.which);
+    case 'generate-set':
+      return generateSet(msg.job, msg.items, msg.sampling, msg.which);
+    case 'cancel-set':
+      if (st.generating === msg.job) st.generating = 0;
+      return;
+    case 'token-losses':
+      return tokenLosses(msg.job, msg.example, msg.which);
     case 'export':
-      return exportFiles(msg.datasetName, msg.datasetExamples);
+      return exportFiles(msg.datasetName, msg.datasetExamples, msg.which);
     default: {
       const never: never = msg;
       throw new Error(`unknown request ${JSON.stringify(never)}`);

@@ -15,7 +15,8 @@ import type {
   TrainSettings,
 } from '../engine/index.ts';
 import type { ExampleSet } from '../data/exampleset.ts';
-import type { TemplateChoice } from './protocol.ts';
+import type { GenerationSummary } from '../data/index.ts';
+import type { ExampleDetail, PromptItem, TemplateChoice } from './protocol.ts';
 
 export type {
   DeviceInfo,
@@ -28,6 +29,8 @@ export type {
   TrainSettings,
   ExampleSet,
   TemplateChoice,
+  GenerationSummary,
+  PromptItem,
 };
 export type {
   EngineErrorKind,
@@ -81,6 +84,33 @@ export interface ExportFiles {
 
 export type RunStopReason = 'done' | 'stopped' | 'paused' | 'error';
 
+/** Which adapter Try and Export use: the last step's, or the best eval loss's (runs with an eval
+ * split keep it, see src/engine/watch.ts). */
+export type AdapterChoice = 'last' | 'best';
+
+/** One model's finished answer to one prompt of a set. */
+export interface SetAnswer {
+  text: string;
+  /** True when the model ended its turn itself (EOS or end of turn), false at the token limit. */
+  stopped: boolean;
+  /** Generated tokens, without the stop token. */
+  tokens: number;
+  /** ROUGE-L F1 against the reference, [0, 1]; null without a reference. */
+  rougeL: number | null;
+}
+
+/** An example's tokens as the preview shows them (the dataset worker's, i.e. the run's). */
+export type TokenLossExample = Pick<ExampleDetail, 'line' | 'inputIds' | 'labels' | 'roles'>;
+
+/** A prompt set's metrics per model (src/data/metrics.ts). BLEU, ROUGE-L and exact match count
+ * only when every answered row has a reference (`withReference` equals `examples`). */
+export interface SetSummary {
+  examples: number;
+  withReference: number;
+  base: GenerationSummary;
+  tuned: GenerationSummary;
+}
+
 // ---------------------------------------------------------------------------------------------
 // UI → worker
 
@@ -103,8 +133,20 @@ export type EngineRequest =
   | { kind: 'train-continue' }
   | { kind: 'train-stop' }
   | { kind: 'discard-saved' }
-  | { kind: 'generate'; job: number; prompt: string; sampling: Sampling }
-  | { kind: 'export'; datasetName: string; datasetExamples: number };
+  | { kind: 'generate'; job: number; prompt: string; sampling: Sampling; which: AdapterChoice }
+  /** Base and tuned answer every item, one generator per model for the whole set. */
+  | {
+      kind: 'generate-set';
+      job: number;
+      items: PromptItem[];
+      sampling: Sampling;
+      which: AdapterChoice;
+    }
+  /** Stops a running set (the rows answered so far keep their summary). */
+  | { kind: 'cancel-set'; job: number }
+  /** Per-token loss of one example's trained tokens, base and tuned (the loss heat view). */
+  | { kind: 'token-losses'; job: number; example: TokenLossExample; which: AdapterChoice }
+  | { kind: 'export'; datasetName: string; datasetExamples: number; which: AdapterChoice };
 
 // ---------------------------------------------------------------------------------------------
 // worker → UI
@@ -139,7 +181,35 @@ export type EngineEvent =
   | { kind: 'generate-token'; job: number; which: 'base' | 'tuned'; text: string }
   | { kind: 'generate-done'; job: number; message: string }
   | { kind: 'generate-failed'; job: number; failure: EngineFailure }
-  | { kind: 'export-ready'; files: ExportFiles }
+  /** A set row's answer so far (`answer` null while streaming, set when that model finished). */
+  | {
+      kind: 'set-row';
+      job: number;
+      line: number;
+      which: 'base' | 'tuned';
+      text: string;
+      answer: SetAnswer | null;
+    }
+  /** A row not generated (its prompt + new tokens exceed the model's context). */
+  | { kind: 'set-row-skipped'; job: number; line: number; reason: string }
+  | {
+      kind: 'set-done';
+      job: number;
+      summary: SetSummary;
+      cancelled: boolean;
+      message: string;
+    }
+  | { kind: 'set-failed'; job: number; failure: EngineFailure }
+  /** Per token position: the loss of predicting that token (null where it is not trained). */
+  | {
+      kind: 'token-losses';
+      job: number;
+      line: number;
+      base: (number | null)[];
+      tuned: (number | null)[];
+    }
+  | { kind: 'token-losses-failed'; job: number; line: number; failure: EngineFailure }
+  | { kind: 'export-ready'; files: ExportFiles; which: AdapterChoice }
   | { kind: 'export-failed'; failure: EngineFailure };
 
 // The defaults the Train form starts from and resets to: the engine's one table (the CLI's flags

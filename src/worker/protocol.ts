@@ -146,6 +146,18 @@ export interface ExampleDetail {
   flags: ExampleFlag[];
 }
 
+/** A prompt of the Try step's prompt set: the conversation up to its last assistant turn, and
+ * that turn as the reference (null for a pasted question). `line` is the dataset row (1-based), or
+ * the question's number in the pasted list. */
+export interface PromptItem {
+  line: number;
+  messages: Message[];
+  reference: string | null;
+}
+
+/** Which rows `take-prompts` returns: these row numbers, or the first N with an assistant turn. */
+export type PromptPick = { lines: number[] } | { first: number };
+
 // ---------------------------------------------------------------------------------------------
 // UI → worker
 
@@ -160,7 +172,9 @@ export type WorkerRequest =
   /** The tokenized dataset for training (a copy: the worker keeps its own for the preview). */
   | { kind: 'take-examples'; job: number }
   /** How long a run with these settings would be (steps, rows), and what to change if too short. */
-  | { kind: 'plan-run'; job: number; settings: TrainSettings };
+  | { kind: 'plan-run'; job: number; settings: TrainSettings }
+  /** Prompts with their references (src/data promptAndReference), for the Try step's set. */
+  | { kind: 'take-prompts'; job: number; pick: PromptPick };
 
 // ---------------------------------------------------------------------------------------------
 // worker → UI
@@ -202,4 +216,6 @@ export type WorkerEvent =
   | { kind: 'example-failed'; line: number; message: string }
   | { kind: 'examples'; job: number; name: string; examples: ExampleSet }
   | { kind: 'examples-failed'; job: number; message: string }
-  | { kind: 'run-plan'; job: number; plan: RunPlan };
+  | { kind: 'run-plan'; job: number; plan: RunPlan }
+  | { kind: 'prompts'; job: number; items: PromptItem[] }
+  | { kind: 'prompts-failed'; job: number; message: string };

@@ -1,16 +1,20 @@
 // Screenshots of every step of the studio, with a real run, in headless Chromium:
-//   npx tsx test/e2e/studio-screenshots.ts
+//   npx tsx test/e2e/studio-screenshots.ts          (every step)
+//   npx tsx test/e2e/studio-screenshots.ts --set    (only the evaluation views: train-best, try-set)
 // Writes screenshots/step-<step>-<width>.png at 1280, 1920 and 800 wide (one page, resized, so the
 // run is trained once): model-demo (the offline demo loaded: its own tokenizer shown) and
 // train-too-short (a newcomer's default run on the "Multi-turn assistant" sample, with the warning
 // and the suggestions), then model (tiny local model loaded, memory estimate), dataset, train
-// (mid-run and finished), try (base vs tuned), export; and step-no-webgpu-1280.png from a browser
-// without WebGPU. test/e2e/screenshots.ts (the shell's) covers the preview views in more detail.
+// (mid-run and finished, the best eval loss marked), try (base vs tuned), try-set (the prompt set
+// on the held-out examples: table, summary), export; and step-no-webgpu-1280.png from a browser
+// without WebGPU. With --set: a short run with an eval split (train-best), try-set, the token
+// preview's loss heat view (dataset-loss-heat, dataset-loss-diff), and a run that stops early
+// (train-early-stop: the overfitting watch's notice). test/e2e/screenshots.ts (the shell's) covers the preview views in more detail.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { kRepoRoot, launchBrowser, startServer } from '../helpers/browser.ts';
-import { loadDataset, loadModel, tinyModelFiles } from './studio-helpers.ts';
+import { loadDataset, loadModel, setSmallRun, tinyModelFiles } from './studio-helpers.ts';
 
 const outDir = resolve(kRepoRoot, 'screenshots');
 const widths = [1280, 1920, 800];
@@ -27,6 +31,74 @@ async function shots(page: Page, name: string, opts: { fullPage?: boolean } = {}
   }
   await page.setViewportSize({ width: 1280, height: 900 });
   console.log(`step-${name} done`);
+}
+
+/** The Try step's prompt set on the held-out examples, finished (greedy, 16 new tokens). */
+async function promptSet(page: Page) {
+  await page.click('[data-testid="step-try"]');
+  await page.fill('[data-testid="generate-max-tokens"]', '16');
+  await page.selectOption('[data-testid="try-set-source"]', 'eval');
+  await page.click('[data-testid="try-set-run"]');
+  await page.waitForSelector(
+    '[data-testid="try-set-table"]:is([data-status="done"], [data-status="failed"])',
+    { timeout: 300_000 },
+  );
+  await shots(page, 'try-set');
+}
+
+/** Only the evaluation views: a short run with an eval split, the chart, the prompt set. */
+async function setOnly() {
+  mkdirSync(outDir, { recursive: true });
+  const srv = await startServer(undefined, ['index.html', 'src/worker/*.worker.ts']);
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => console.error('[page]', e.message));
+    await page.goto(srv.url);
+    await page.evaluate(() => indexedDB.deleteDatabase('sft-studio'));
+    await page.reload();
+    await loadModel(page, await tinyModelFiles());
+    await loadDataset(page);
+    await setSmallRun(page, 30, 0);
+    await page.fill('[data-testid="train-evalSplit"]', '20');
+    await page.fill('[data-testid="train-evalEvery"]', '5');
+    await page.click('[data-testid="train-start"]:not([disabled])');
+    await page.waitForSelector(
+      '[data-testid="train-status"]:is([data-state="done"], [data-state="stopped"])',
+      { timeout: 600_000 },
+    );
+    await shots(page, 'train-best');
+    await promptSet(page);
+    await page.click('[data-testid="step-dataset"]');
+    await page.click('[data-testid="token-loss-run"]');
+    await page.waitForSelector('[data-testid="token-preview"][data-heat="tuned"]', {
+      timeout: 120_000,
+    });
+    await shots(page, 'dataset-loss-heat');
+    await page.click('[data-testid="token-loss-mode-diff"]');
+    await shots(page, 'dataset-loss-diff');
+    // The "Multi-turn assistant" sample (no duplicates between the splits) at a high learning rate
+    // stops early on the tiny model: the watch's notice and the best eval loss's marker.
+    await page.click('[data-testid="sample-chat"]');
+    await page.waitForSelector('[data-testid="stat-trained"]', { timeout: 120_000 });
+    await page.click('[data-testid="step-train"]');
+    const fill = (f: string, v: string) => page.fill(`[data-testid="train-${f}"]`, v);
+    await fill('maxLength', '128');
+    await fill('maxSteps', '80');
+    await fill('lr', '0.02');
+    await fill('r', '16');
+    await fill('alpha', '32');
+    await fill('earlyStoppingPatience', '3');
+    await page.click('[data-testid="train-start"]:not([disabled])');
+    await page.waitForSelector(
+      '[data-testid="train-status"]:is([data-state="done"], [data-state="stopped"])',
+      { timeout: 600_000 },
+    );
+    await shots(page, 'train-early-stop', { fullPage: false });
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
 }
 
 async function main() {
@@ -105,6 +177,7 @@ async function main() {
       { timeout: 180_000 },
     );
     await shots(page, 'try');
+    await promptSet(page);
 
     await page.click('[data-testid="step-export"]');
     await page.waitForSelector('[data-testid="download-adapter"]:not([disabled])', {
@@ -141,4 +214,4 @@ async function main() {
   }
 }
 
-await main();
+await (process.argv.includes('--set') ? setOnly() : main());

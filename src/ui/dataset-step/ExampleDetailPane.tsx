@@ -1,9 +1,10 @@
-// The selected example: its counts, the legend, and the token chips. For a bad line, its errors.
+// The selected example: its counts, the legend, and the token chips (after training, colored by
+// loss on request: LossHeatBar). For a bad line, its errors.
 import type { ExampleDetail } from '../../worker/protocol.ts';
 import { fmtInt, kFormatLabel } from '../format.ts';
 import { useStudio, useStudioShallow } from '../store/index.ts';
 import { kFlagLabel } from './ExampleList.tsx';
-import { TokenChips } from './TokenChips.tsx';
+import { HeatChips, LossHeatBar } from './LossHeatBar.tsx';
 
 function Legend() {
   return (
@@ -128,7 +129,8 @@ export function ExampleDetailPane() {
               </span>
             </div>
           )}
-          <TokenChips detail={current} />
+          <LossHeatBar detail={current} />
+          <HeatChips detail={current} />
         </>
       ) : (
         <div className="detail-empty subtle">

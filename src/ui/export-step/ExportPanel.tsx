@@ -1,11 +1,13 @@
 // Step 5, Export: the PEFT adapter as files (adapter_model.safetensors, adapter_config.json),
 // a model card (README.md) and a snippet that loads the adapter with `peft`. The files are built
-// by the engine worker from the current LoRA weights whenever the run has moved on.
+// by the engine worker from the current LoRA weights whenever the run has moved on, or from the
+// weights kept at the best eval loss when the user picks those (runs with an eval split).
 import { useEffect, useState } from 'react';
 import { buildExport, downloadFile } from '../engineBridge.ts';
 import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudioShallow } from '../store/index.ts';
 import { fmtBytes } from '../train-step/format.ts';
+import { AdapterSelect } from '../try-step/AdapterSelect.tsx';
 import './export.css';
 
 function FileRow({
@@ -44,16 +46,20 @@ function FileRow({
 }
 
 export function ExportPanel() {
-  const { exported, trainState, step, visible } = useStudioShallow((s) => ({
+  const { exported, trainState, step, visible, bestStep, setWhich } = useStudioShallow((s) => ({
     exported: s.exported,
     trainState: s.train.state,
     step: s.train.step,
     visible: s.ui.step === 'export',
+    bestStep: s.train.bestStep,
+    setWhich: s.setExportWhich,
   }));
   const [copied, setCopied] = useState(false);
   const trained = trainState === 'done' || trainState === 'stopped' || trainState === 'paused';
+  const want = bestStep === null ? 'last' : exported.which;
   const stale =
-    exported.status !== 'building' && (exported.files === null || exported.step !== step);
+    exported.status !== 'building' &&
+    (exported.files === null || exported.step !== step || exported.built !== want);
   useEffect(() => {
     if (visible && trained && stale) buildExport();
   }, [visible, trained, stale]);
@@ -88,14 +94,21 @@ export function ExportPanel() {
         <div className="card-head">
           <div>
             <h2>Adapter files</h2>
-            <p>
+            <p data-testid="export-built" data-which={ready ? exported.built : ''}>
               {ready
-                ? `Built from the weights at step ${exported.step}. Put them in one folder.`
+                ? `Built from the weights at step ${exported.built === 'best' && bestStep !== null ? `${bestStep} (best eval loss)` : exported.step}. Put them in one folder.`
                 : exported.status === 'building'
                   ? 'Building the files…'
                   : 'Not built yet.'}
             </p>
           </div>
+          <AdapterSelect
+            id="export-which"
+            testId="export-which"
+            value={want}
+            onChange={setWhich}
+            disabled={exported.status === 'building'}
+          />
         </div>
         <ul className="export-files">
           <FileRow

@@ -8,10 +8,19 @@ import { createDatasetSlice, type DatasetSlice } from './datasetSlice.ts';
 import { createEngineSlice, type EngineSlice } from './engineSlice.ts';
 import { createModelSlice, type ModelSlice } from './modelSlice.ts';
 import { createTrainSlice, type TrainSlice } from './trainSlice.ts';
+import { createLossSlice, type LossSlice } from './lossSlice.ts';
+import { createSetSlice, type SetSlice } from './setSlice.ts';
 import { createTrySlice, type TrySlice } from './trySlice.ts';
 import { createUiSlice, type UiSlice } from './uiSlice.ts';
 
-export type StudioState = ModelSlice & DatasetSlice & UiSlice & EngineSlice & TrainSlice & TrySlice;
+export type StudioState = ModelSlice &
+  DatasetSlice &
+  UiSlice &
+  EngineSlice &
+  TrainSlice &
+  TrySlice &
+  SetSlice &
+  LossSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createModelSlice(...a),
@@ -20,6 +29,8 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createEngineSlice(...a),
   ...createTrainSlice(...a),
   ...createTrySlice(...a),
+  ...createSetSlice(...a),
+  ...createLossSlice(...a),
 }));
 
 /** Narrow selection with shallow comparison, for components that read several fields. */
@@ -33,5 +44,7 @@ export { kDefaultEndpoint, kDefaultHubId } from './modelSlice.ts';
 export type { StepId } from './uiSlice.ts';
 export type { EngineModelSource, EngineState } from './engineSlice.ts';
 export { modelFolderName } from './engineSlice.ts';
-export type { MetricPoint, RunState, TrainState } from './trainSlice.ts';
+export type { MetricPoint, RunState, TrainState, WatchNotice } from './trainSlice.ts';
+export type { PromptSetState, SetSource, SetStatus } from './setSlice.ts';
+export type { TokenLossState } from './lossSlice.ts';
 export { kEmaBeta } from './trainSlice.ts';

@@ -12,6 +12,7 @@ import {
   type RunStopReason,
   type SavedRun,
   type StepEvent,
+  type TrainEvent,
   type TrainSettings,
 } from '../../worker/engineProtocol.ts';
 import type { StudioState } from './index.ts';
@@ -29,6 +30,15 @@ export interface MetricPoint {
 
 export const kEmaBeta = 0.9;
 
+type InfoEvent = Extract<TrainEvent, { kind: 'info' }>;
+
+/** The overfitting watch's latest notice (the overfitting warning, or the early stop). */
+export interface WatchNotice {
+  topic: 'overfitting' | 'early-stop';
+  step: number;
+  message: string;
+}
+
 export interface TrainState {
   settings: TrainSettings;
   state: RunState;
@@ -44,6 +54,9 @@ export interface TrainState {
   saved: SavedRun | null;
   points: MetricPoint[];
   notes: string[];
+  /** The step of the best eval loss so far (its adapter is kept: Try and Export can use it). */
+  bestStep: number | null;
+  watch: WatchNotice | null;
   /** The dataset worker's plan for the current settings (null until a tokenized dataset). */
   plan: { job: number; value: RunPlan | null; settings: TrainSettings | null; message: string };
 }
@@ -60,6 +73,8 @@ export interface TrainSlice {
   runSteps: (steps: StepEvent[]) => void;
   runEval: (step: number, evalLoss: number) => void;
   runNote: (message: string) => void;
+  /** The overfitting watch's events (best eval loss, overfitting, early stop). */
+  runInfo: (event: InfoEvent) => void;
   runCheckpoint: (step: number) => void;
   runEnded: (
     reason: RunStopReason,
@@ -116,6 +131,8 @@ export const createTrainSlice: StateCreator<StudioState, [], [], TrainSlice> = (
       saved: null,
       points: [],
       notes: [],
+      bestStep: null,
+      watch: null,
       plan: { job: 0, value: null, settings: null, message: '' },
     },
     setTrainSettings: (p) => patchTrain((t) => ({ settings: { ...t.settings, ...p } })),
@@ -138,6 +155,8 @@ export const createTrainSlice: StateCreator<StudioState, [], [], TrainSlice> = (
         lastCheckpoint: info.resumedFrom,
         saved: null,
         notes: [],
+        bestStep: null,
+        watch: null,
         points: withEma(
           [],
           history.map((h) => ({ step: h.step, loss: h.loss, lr: h.lr })),
@@ -161,6 +180,11 @@ export const createTrainSlice: StateCreator<StudioState, [], [], TrainSlice> = (
         points: t.points.map((p) => (p.step === step ? { ...p, evalLoss } : p)),
       })),
     runNote: (message) => patchTrain((t) => ({ notes: [...t.notes.slice(-4), message] })),
+    runInfo: (e) => {
+      const step = e.step ?? 0;
+      if (e.topic === 'best') patchTrain({ bestStep: step });
+      else if (e.topic) patchTrain({ watch: { topic: e.topic, step, message: e.message } });
+    },
     runCheckpoint: (lastCheckpoint) => patchTrain({ lastCheckpoint }),
     runEnded: (reason, step, message, failure = null) =>
       patchTrain((t) => ({

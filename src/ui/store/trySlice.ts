@@ -1,9 +1,11 @@
 // Try + Export slice: the prompt and sampling settings, the two streamed answers (base, tuned),
-// and the exported adapter files (bytes, ready to download). Sampling starts from the engine's
+// which adapter each uses (the last step's or the best eval loss's), and the exported adapter
+// files (bytes, ready to download). Sampling starts from the engine's
 // defaults (the CLI's generate flags default to the same); failures keep the engine's kind + hint.
 import type { StateCreator } from 'zustand';
 import {
   kDefaultSampling,
+  type AdapterChoice,
   type EngineFailure,
   type ExportFiles,
   type Sampling,
@@ -19,6 +21,8 @@ export interface TryState {
   tuned: string;
   message: string;
   failure: EngineFailure | null;
+  /** The adapter the tuned model uses (the last step's, or the best eval loss's). */
+  which: AdapterChoice;
 }
 
 export interface ExportState {
@@ -27,6 +31,9 @@ export interface ExportState {
   /** Training step the files were built at. */
   step: number;
   failure: EngineFailure | null;
+  /** The adapter to export; `built` is the one the ready files hold. */
+  which: AdapterChoice;
+  built: AdapterChoice;
 }
 
 export interface TrySlice {
@@ -34,12 +41,14 @@ export interface TrySlice {
   exported: ExportState;
   setPrompt: (prompt: string) => void;
   setSampling: (patch: Partial<Sampling>) => void;
+  setTryWhich: (which: AdapterChoice) => void;
+  setExportWhich: (which: AdapterChoice) => void;
   generateStarted: (job: number) => void;
   generateText: (job: number, which: 'base' | 'tuned', text: string) => void;
   generateDone: (job: number, message: string) => void;
   generateFailed: (job: number, failure: EngineFailure) => void;
   exportBuilding: () => void;
-  exportReady: (files: ExportFiles, step: number) => void;
+  exportReady: (files: ExportFiles, step: number, built: AdapterChoice) => void;
   exportFailed: (failure: EngineFailure) => void;
 }
 
@@ -56,8 +65,18 @@ export const createTrySlice: StateCreator<StudioState, [], [], TrySlice> = (set)
       tuned: '',
       message: '',
       failure: null,
+      which: 'last',
     },
-    exported: { status: 'idle', files: null, step: 0, failure: null },
+    exported: {
+      status: 'idle',
+      files: null,
+      step: 0,
+      failure: null,
+      which: 'last',
+      built: 'last',
+    },
+    setTryWhich: (which) => set((s) => ({ tryout: { ...s.tryout, which } })),
+    setExportWhich: (which) => set((s) => ({ exported: { ...s.exported, which } })),
     setPrompt: (prompt) => set((s) => ({ tryout: { ...s.tryout, prompt } })),
     setSampling: (p) =>
       set((s) => ({ tryout: { ...s.tryout, sampling: { ...s.tryout.sampling, ...p } } })),
@@ -79,8 +98,10 @@ export const createTrySlice: StateCreator<StudioState, [], [], TrySlice> = (set)
     generateFailed: (job, failure) => patchTry(job, { status: 'failed', failure }),
     exportBuilding: () =>
       set((s) => ({ exported: { ...s.exported, status: 'building', failure: null } })),
-    exportReady: (files, step) =>
-      set({ exported: { status: 'ready', files, step, failure: null } }),
+    exportReady: (files, step, built) =>
+      set((s) => ({
+        exported: { ...s.exported, status: 'ready', files, step, built, failure: null },
+      })),
     exportFailed: (failure) =>
       set((s) => ({ exported: { ...s.exported, status: 'failed', failure } })),
   };

@@ -1,13 +1,16 @@
 // The live training chart: training loss (raw, and smoothed with a bias-corrected EMA), eval loss
 // and the learning rate on a second axis, against the optimizer step. Points reach the store in
 // one batch per animation frame (engine bridge); here they are downsampled to at most kMaxPoints
-// so recharts stays fast on long runs. `data-points` is the number of loss points drawn.
+// so recharts stays fast on long runs. `data-points` is the number of loss points drawn. The best
+// eval loss so far (whose adapter the engine keeps) is marked, its step in `data-best-eval-step`.
 import { useMemo } from 'react';
 import {
   CartesianGrid,
   ComposedChart,
   Legend,
   Line,
+  ReferenceDot,
+  ReferenceLine,
   ResponsiveContainer,
   Tooltip,
   XAxis,
@@ -15,6 +18,7 @@ import {
 } from 'recharts';
 import { useStudio, type MetricPoint } from '../store/index.ts';
 import { fmtLoss, fmtLr } from './format.ts';
+import './watch.css';
 
 const kMaxPoints = 400;
 const kLegendOrder = ['training loss', 'smoothed (EMA 0.9)', 'eval loss', 'learning rate'];
@@ -92,6 +96,8 @@ export function LossChart() {
   const lastSmooth = withLoss[withLoss.length - 1]?.smooth ?? null;
   const evals = data.filter((p) => p.evalLoss !== undefined);
   const axis = useMemo(() => lossAxis(data), [data]);
+  const bestStep = useStudio((s) => s.train.bestStep);
+  const best = bestStep === null ? undefined : points.find((p) => p.step === bestStep)?.evalLoss;
   return (
     <div
       className="loss-chart"
@@ -100,6 +106,8 @@ export function LossChart() {
       data-first-loss={first ?? ''}
       data-last-loss={last ?? ''}
       data-last-smoothed={lastSmooth ?? ''}
+      data-best-eval-step={bestStep ?? ''}
+      data-best-eval-loss={best ?? ''}
     >
       {points.length === 0 ? (
         <div className="chart-empty subtle">
@@ -209,8 +217,34 @@ export function LossChart() {
                 connectNulls
               />
             )}
+            {bestStep !== null && best !== undefined && (
+              <ReferenceLine
+                yAxisId="loss"
+                x={bestStep}
+                stroke="var(--ok)"
+                strokeDasharray="3 3"
+                ifOverflow="extendDomain"
+              />
+            )}
+            {bestStep !== null && best !== undefined && (
+              <ReferenceDot
+                yAxisId="loss"
+                x={bestStep}
+                y={best}
+                r={6}
+                fill="var(--ok)"
+                stroke="var(--surface)"
+                strokeWidth={2}
+              />
+            )}
           </ComposedChart>
         </ResponsiveContainer>
+      )}
+      {bestStep !== null && best !== undefined && (
+        <div className="chart-best small">
+          <span className="chart-best-dot" aria-hidden />
+          Best eval loss {fmtLoss(best)} at step {bestStep}: its adapter is kept for Try and Export.
+        </div>
       )}
     </div>
   );

@@ -134,6 +134,14 @@ const kData: NumField[] = [
     unit: 'steps',
   },
   {
+    key: 'earlyStoppingPatience',
+    label: 'Early-stopping patience',
+    hint: 'Stop when the eval loss has not improved for this many evals (0: off).',
+    step: 1,
+    min: 0,
+    unit: 'evals',
+  },
+  {
     key: 'checkpointEvery',
     label: 'Checkpoint every',
     hint: 'Saved in this browser, so a closed or reloaded tab can resume.',

@@ -1,7 +1,7 @@
 // Step 3, Train: what will be trained (model, dataset), Start / Pause-Resume / Stop, the run's
 // status (`train-status`: "Step 12 / 40", data-step, data-total, data-state), why Start is not
-// possible yet, how long the run will be (and suggestions when too short), the live chart, the
-// run's numbers, an offer to resume a run a closed tab left behind, and the form.
+// possible yet, how long the run will be (and suggestions when too short), the overfitting watch's
+// notice, the live chart (with the best eval loss marked), the run's numbers, an offer to resume a run a closed tab left behind, and the form.
 import { useEffect } from 'react';
 import {
   continueTraining,
@@ -16,6 +16,7 @@ import {
 import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudio, useStudioShallow } from '../store/index.ts';
 import { LossChart } from './LossChart.tsx';
+import { WatchNotice } from './WatchNotice.tsx';
 import { RunPlanView } from './RunPlanView.tsx';
 import { RunStats } from './RunStats.tsx';
 import { startBlocker } from './startGate.ts';
@@ -280,6 +281,7 @@ export function TrainPanel() {
       )}
       <ResumeOffer />
       <Controls />
+      <WatchNotice />
       <div className="train-grid">
         <div className="card chart-card">
           <div className="card-head">

@@ -1,8 +1,12 @@
 // Step 4, Try: one prompt, answered by the base model and by the tuned model side by side,
-// streamed token by token, with the same sampling settings and seed for both.
+// streamed token by token, with the same sampling settings and seed for both; then a prompt set
+// (PromptSetCard) in a table with metrics. The tuned model uses the last adapter or, when the run
+// kept one, the best eval loss's.
 import { generate } from '../engineBridge.ts';
 import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudio, useStudioShallow } from '../store/index.ts';
+import { AdapterSelect } from './AdapterSelect.tsx';
+import { PromptSetCard } from './PromptSetCard.tsx';
 import './try.css';
 
 function Output({ which, title, hint }: { which: 'base' | 'tuned'; title: string; hint: string }) {
@@ -45,12 +49,17 @@ export function TryPanel() {
     message: s.tryout.message,
     failure: s.tryout.failure,
   }));
-  const { setPrompt, setSampling, setStep } = useStudioShallow((s) => ({
+  const { setPrompt, setSampling, setStep, which, setWhich } = useStudioShallow((s) => ({
     setPrompt: s.setPrompt,
     setSampling: s.setSampling,
     setStep: s.setStep,
+    which: s.tryout.which,
+    setWhich: s.setTryWhich,
   }));
   const trainState = useStudio((s) => s.train.state);
+  const setBusy = useStudio(
+    (s) => s.promptSet.status === 'running' || s.promptSet.status === 'loading',
+  );
   const template = useStudio((s) => s.engine.model.template);
   const trained = trainState === 'done' || trainState === 'stopped' || trainState === 'paused';
   return (
@@ -148,11 +157,12 @@ export function TryPanel() {
                 onChange={(e) => setSampling({ seed: Number(e.target.value) })}
               />
             </div>
+            <AdapterSelect id="try-which" testId="try-which" value={which} onChange={setWhich} />
             <button
               type="submit"
               className="btn btn-primary"
               data-testid="generate-run"
-              disabled={!trained || status === 'running' || !prompt.trim()}
+              disabled={!trained || setBusy || status === 'running' || !prompt.trim()}
             >
               {status === 'running' ? 'Generating…' : 'Generate both'}
             </button>
@@ -174,6 +184,7 @@ export function TryPanel() {
         />
       </div>
       {status === 'done' && <p className="subtle small">{message}</p>}
+      <PromptSetCard canRun={trained && status !== 'running'} />
     </>
   );
 }
