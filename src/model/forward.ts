@@ -77,6 +77,33 @@ export interface Engine {
   destroy(): void;
 }
 
+/**
+ * A batch with fewer rows than the engine was built for (the last micro-batch of an epoch, an eval
+ * batch) filled up with padding rows: every buffer position is written, so no token of an earlier
+ * batch is left behind to be trained or counted again. Padding has target -100 and its own segment
+ * per row, so it adds nothing to the loss or the gradients.
+ */
+export function padInputs(b: EngineInputs, n: number, seqLen: number): EngineInputs {
+  const len = b.inputIds.length;
+  if (len === n) return b;
+  if (len > n) throw new Error(`engine: a batch of ${len} tokens for buffers of ${n}`);
+  const out: EngineInputs = {
+    inputIds: new Int32Array(n),
+    positions: new Int32Array(n),
+    starts: new Int32Array(n),
+    targets: new Int32Array(n).fill(-100),
+  };
+  out.inputIds.set(b.inputIds);
+  out.positions.set(b.positions);
+  out.starts.set(b.starts);
+  out.targets.set(b.targets);
+  for (let k = len; k < n; k++) {
+    out.positions[k] = k % seqLen;
+    out.starts[k] = k - out.positions[k];
+  }
+  return out;
+}
+
 export async function createEngine(
   ctx: GpuContext,
   model: DeviceModel,
@@ -226,10 +253,11 @@ export async function createEngine(
     layers,
     forward,
     writeInputs(b) {
-      ctx.write(inputs.ids, b.inputIds);
-      ctx.write(inputs.pos, b.positions);
-      ctx.write(inputs.starts, b.starts);
-      ctx.write(inputs.targets, b.targets);
+      const full = padInputs(b, N, opts.seqLen);
+      ctx.write(inputs.ids, full.inputIds);
+      ctx.write(inputs.pos, full.positions);
+      ctx.write(inputs.starts, full.starts);
+      ctx.write(inputs.targets, full.targets);
     },
     recordForward(encoder) {
       const pass = encoder.beginComputePass({ label: 'forward' });

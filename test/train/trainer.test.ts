@@ -125,6 +125,23 @@ describe.skipIf(!ctx)('trainer', async () => {
     t.destroy();
   });
 
+  it('a batch with fewer rows than the micro-batch leaves no stale rows behind', async () => {
+    // 3 rows per micro-batch, one eval example: the eval batch has 1 real row and 2 padding rows,
+    // which must not carry the last training batch's tokens into the eval loss (or a step's).
+    const evalEx = dataset(9)[8];
+    const { t } = await run({ maxSteps: 3, batchSize: 3, packing: false }, { eval: [evalEx] });
+    const inRun = await t.evaluate();
+    const alone = await evaluateExamples(ctx!, {
+      model: model!,
+      adapter: await t.loraWeights(),
+      examples: [evalEx],
+      maxLength: 14,
+    });
+    expect(inRun.tokens).toBe(alone.tokens);
+    expect(Math.abs(inRun.loss - alone.loss)).toBeLessThan(1e-5 * Math.abs(alone.loss));
+    t.destroy();
+  });
+
   it('same seed → same run; 1×2 and 2×1 micro-batching give the same update', async () => {
     const a = await run({ maxSteps: 3, batchSize: 2, gradAccum: 1 });
     const b = await run({ maxSteps: 3, batchSize: 2, gradAccum: 1 });
