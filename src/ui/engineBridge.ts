@@ -162,6 +162,20 @@ function handle(msg: EngineEvent): void {
       return s.lossReady(msg.job, msg.base, msg.tuned);
     case 'token-losses-failed':
       return s.lossFailed(msg.job, msg.failure);
+    case 'example-losses-progress':
+      return s.exampleLossProgress(msg.job, msg.done, msg.total);
+    case 'example-losses':
+      return s.exampleLossReady(
+        msg.job,
+        msg.lines,
+        msg.base,
+        msg.tuned,
+        msg.tuned ? s.train.step : null,
+      );
+    case 'example-losses-cancelled':
+      return s.exampleLossCancelled(msg.job);
+    case 'example-losses-failed':
+      return s.exampleLossFailed(msg.job, msg.failure);
     case 'export-ready':
       return s.exportReady(msg.files, s.train.step, msg.which);
     case 'export-failed':

@@ -1,12 +1,12 @@
 // The evaluation requests of the Try step and the token preview (a module, not a component): the
 // prompt set (its prompts from the dataset worker or the pasted questions, then base and tuned
-// answers from the engine worker, cancellable) and one example's per-token losses for the loss heat
-// view. Their replies come back through the engine bridge's event handler into the store.
+// answers from the engine worker, cancellable), one example's per-token losses for the loss heat
+// view, and every example's mean loss for the example browser's hardest-first sort. Their replies come back through the engine bridge's event handler into the store.
 import type { PromptItem, TokenLossExample } from '../worker/engineProtocol.ts';
 import { newJob, post, usable } from './engineBridge.ts';
 import { useStudio } from './store/index.ts';
 import { parseQuestions } from './try-step/setTable.ts';
-import { takePrompts } from './workerBridge.ts';
+import { takeExamples, takePrompts } from './workerBridge.ts';
 
 /** The prompt set the Try step's source names: the held-out rows (at most N; without an eval split,
  * the first N examples), the first N examples, or the pasted questions. */
@@ -68,6 +68,35 @@ export function requestTokenLosses(example: TokenLossExample): void {
     example: { line, inputIds, labels, roles },
     which: usable(s.tryout.which),
   });
+}
+
+/** Every trainable example's mean loss, base and tuned (the example browser's hardest-first sort),
+ * over the very tokens training gets (the dataset worker's tokenized set). */
+export async function runExampleLosses(): Promise<void> {
+  const job = newJob();
+  const s = useStudio.getState();
+  s.exampleLossStarted(job, s.dataset.table);
+  try {
+    const { examples } = await takeExamples();
+    post({ kind: 'example-losses', job, examples, which: usable(s.tryout.which) }, [
+      examples.lines.buffer,
+      examples.offsets.buffer,
+      examples.ids.buffer,
+      examples.marks.buffer,
+      examples.fullLength.buffer,
+      examples.truncatedTrained.buffer,
+    ]);
+  } catch (e) {
+    useStudio.getState().exampleLossFailed(job, {
+      kind: 'bad-input',
+      message: e instanceof Error ? e.message : String(e),
+      hint: 'Wait for the dataset to finish tokenizing with the model, then try again.',
+    });
+  }
+}
+
+export function cancelExampleLosses(): void {
+  post({ kind: 'cancel-example-losses', job: useStudio.getState().exampleLoss.job });
 }
 
 export function cancelPromptSet(): void {

@@ -2,9 +2,10 @@
 // the source the user picked, trains on the dataset worker's tokens, streams progress, pauses,
 // resumes and stops, keeps a checkpoint in IndexedDB so a reloaded tab can resume, generates base
 // vs tuned side by side (one prompt, or a prompt set: engineSets.ts), measures one example's
-// per-token losses (engineLosses.ts), and exports the PEFT adapter (the last or the best eval
-// loss's) with its model card. It calls the engine's one API (src/engine) and nothing under it;
-// the UI talks to it only through engineProtocol.ts.
+// per-token losses (engineLosses.ts) and every example's mean loss (engineExampleLosses.ts), and
+// exports the PEFT adapter (the last or the best eval loss's) with its model card. It calls the
+// engine's one API (src/engine) and nothing under it; the UI talks to it only through
+// engineProtocol.ts.
 import { chatTemplateFor } from '../data/index.ts';
 import {
   cacheStorageCache,
@@ -24,6 +25,7 @@ import {
   type Sampling,
 } from '../engine/index.ts';
 import { resumeSaved, runLoop, startRun, stopRun } from './engineRun.ts';
+import { cancelExampleLosses, exampleLosses, stopExampleLosses } from './engineExampleLosses.ts';
 import { tokenLosses } from './engineLosses.ts';
 import { adapterOf, generateSet, idleRun } from './engineSets.ts';
 import { engine, needEngine, send, st } from './engineState.ts';
@@ -236,6 +238,7 @@ async function handle(msg: EngineRequest): Promise<void> {
     case 'train-start':
     case 'train-resume-saved':
       st.generating = 0; // training takes the GPU: a running generation or prompt set stops
+      stopExampleLosses();
       try {
         if (msg.kind === 'train-start') {
           await startRun(msg.settings, msg.examples, msg.datasetName, msg.template, msg.date, null);
@@ -258,6 +261,7 @@ async function handle(msg: EngineRequest): Promise<void> {
       return;
     case 'train-continue':
       st.generating = 0;
+      stopExampleLosses();
       if (st.run && !st.run.running) await runLoop(st.run);
       return;
     case 'train-stop':
@@ -274,6 +278,10 @@ async function handle(msg: EngineRequest): Promise<void> {
       return;
     case 'token-losses':
       return tokenLosses(msg.job, msg.example, msg.which);
+    case 'example-losses':
+      return exampleLosses(msg.job, msg.examples, msg.which);
+    case 'cancel-example-losses':
+      return cancelExampleLosses(msg.job);
     case 'export':
       return exportFiles(msg.datasetName, msg.datasetExamples, msg.which);
     default: {

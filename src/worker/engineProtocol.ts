@@ -146,6 +146,10 @@ export type EngineRequest =
   | { kind: 'cancel-set'; job: number }
   /** Per-token loss of one example's trained tokens, base and tuned (the loss heat view). */
   | { kind: 'token-losses'; job: number; example: TokenLossExample; which: AdapterChoice }
+  /** Every trainable example's mean loss over its trained tokens, base and (after a run) tuned:
+   * the example browser's hardest-first sort. Cancellable between chunks. */
+  | { kind: 'example-losses'; job: number; examples: ExampleSet; which: AdapterChoice }
+  | { kind: 'cancel-example-losses'; job: number }
   | { kind: 'export'; datasetName: string; datasetExamples: number; which: AdapterChoice };
 
 // ---------------------------------------------------------------------------------------------
@@ -209,6 +213,18 @@ export type EngineEvent =
       tuned: (number | null)[];
     }
   | { kind: 'token-losses-failed'; job: number; line: number; failure: EngineFailure }
+  | { kind: 'example-losses-progress'; job: number; done: number; total: number }
+  /** Per trainable example (by its 1-based line): mean trained-token loss, NaN when it has none;
+   * `tuned` is null when no run has trained an adapter (base model only). */
+  | {
+      kind: 'example-losses';
+      job: number;
+      lines: Int32Array;
+      base: Float32Array;
+      tuned: Float32Array | null;
+    }
+  | { kind: 'example-losses-cancelled'; job: number }
+  | { kind: 'example-losses-failed'; job: number; failure: EngineFailure }
   | { kind: 'export-ready'; files: ExportFiles; which: AdapterChoice }
   | { kind: 'export-failed'; failure: EngineFailure };
 

@@ -1,6 +1,7 @@
 // Screenshots of every step of the studio, with a real run, in headless Chromium:
 //   npx tsx test/e2e/studio-screenshots.ts          (every step)
 //   npx tsx test/e2e/studio-screenshots.ts --set    (only the evaluation views: train-best, try-set)
+//   npx tsx test/e2e/studio-screenshots.ts --hardest (the example list sorted by loss)
 // Writes screenshots/step-<step>-<width>.png at 1280, 1920 and 800 wide (one page, resized, so the
 // run is trained once): model-demo (the offline demo loaded: its own tokenizer shown) and
 // train-too-short (a newcomer's default run on the "Multi-turn assistant" sample, with the warning
@@ -9,7 +10,9 @@
 // on the held-out examples: table, summary), export; and step-no-webgpu-1280.png from a browser
 // without WebGPU. With --set: a short run with an eval split (train-best), try-set, the token
 // preview's loss heat view (dataset-loss-heat, dataset-loss-diff), and a run that stops early
-// (train-early-stop: the overfitting watch's notice). test/e2e/screenshots.ts (the shell's) covers the preview views in more detail.
+// (train-early-stop: the overfitting watch's notice). With --hardest: a short run, then the example
+// browser's losses measured and the list sorted hardest first (dataset-hardest).
+// test/e2e/screenshots.ts (the shell's) covers the preview views in more detail.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -95,6 +98,38 @@ async function setOnly() {
       { timeout: 600_000 },
     );
     await shots(page, 'train-early-stop', { fullPage: false });
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
+}
+
+/** The example list sorted hardest first by the tuned model's loss, after a short run. */
+async function hardestOnly() {
+  mkdirSync(outDir, { recursive: true });
+  const srv = await startServer(undefined, ['index.html', 'src/worker/*.worker.ts']);
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => console.error('[page]', e.message));
+    await page.goto(srv.url);
+    await page.evaluate(() => indexedDB.deleteDatabase('sft-studio'));
+    await page.reload();
+    await loadModel(page, await tinyModelFiles());
+    await loadDataset(page);
+    await setSmallRun(page, 20, 0);
+    await page.click('[data-testid="train-start"]:not([disabled])');
+    await page.waitForSelector('[data-testid="train-status"][data-state="done"]', {
+      timeout: 600_000,
+    });
+    await page.click('[data-testid="step-dataset"]');
+    await page.click('[data-testid="example-loss-run"]');
+    await page.waitForSelector('[data-testid="example-list"] .ex-row[data-loss]', {
+      timeout: 300_000,
+    });
+    await page.locator('[data-testid="example-list"] .ex-row').first().click();
+    await page.locator('[data-testid="example-sort"]').scrollIntoViewIfNeeded();
+    await shots(page, 'dataset-hardest');
   } finally {
     await browser.close();
     await srv.close();
@@ -214,4 +249,8 @@ async function main() {
   }
 }
 
-await (process.argv.includes('--set') ? setOnly() : main());
+await (process.argv.includes('--set')
+  ? setOnly()
+  : process.argv.includes('--hardest')
+    ? hardestOnly()
+    : main());

@@ -1,4 +1,5 @@
-// The example browser: filter chips, the virtualized list, and the selected example's tokens.
+// The example browser: filter chips, the loss sort, the virtualized list, and the selected
+// example's tokens.
 import { useEffect, useMemo } from 'react';
 import { fmtInt } from '../format.ts';
 import { useStudio, useStudioShallow, type ExampleFilter } from '../store/index.ts';
@@ -7,6 +8,8 @@ import type { LineError } from '../../worker/protocol.ts';
 import { errorLinesOf, filterCounts, filterItems, itemLine } from './exampleItems.ts';
 import { ExampleDetailPane } from './ExampleDetailPane.tsx';
 import { ExampleList } from './ExampleList.tsx';
+import { ExampleLossBar } from './ExampleLossBar.tsx';
+import { lossesByIndex, sortItems } from './exampleSort.ts';
 
 const kFilters: { key: ExampleFilter; label: string }[] = [
   { key: 'all', label: 'All' },
@@ -19,13 +22,19 @@ const kFilters: { key: ExampleFilter; label: string }[] = [
 ];
 
 export function ExampleBrowser() {
-  const { table, errors, filter, selected, hasSummary } = useStudioShallow((s) => ({
-    table: s.dataset.table,
-    errors: s.dataset.errors,
-    filter: s.dataset.filter,
-    selected: s.dataset.selectedLine,
-    hasSummary: s.dataset.summary !== null,
-  }));
+  const { table, errors, filter, selected, hasSummary, measured, base, tuned, sort } =
+    useStudioShallow((s) => ({
+      table: s.dataset.table,
+      errors: s.dataset.errors,
+      filter: s.dataset.filter,
+      selected: s.dataset.selectedLine,
+      hasSummary: s.dataset.summary !== null,
+      // Losses measured on another table (another dataset, or re-tokenized) do not apply.
+      measured: s.exampleLoss.table === s.dataset.table ? s.exampleLoss.lines : null,
+      base: s.exampleLoss.base,
+      tuned: s.exampleLoss.tuned,
+      sort: s.exampleLoss.sort,
+    }));
   const setFilter = useStudio((s) => s.setFilter);
   const errorLines = useMemo(() => errorLinesOf(errors), [errors]);
   const errorByLine = useMemo(() => {
@@ -33,7 +42,15 @@ export function ExampleBrowser() {
     for (const e of errors) if (!m.has(e.line)) m.set(e.line, e);
     return m;
   }, [errors]);
-  const items = useMemo(() => filterItems(table, errorLines, filter), [table, errorLines, filter]);
+  const losses = useMemo(
+    () => (table && measured && base ? lossesByIndex(table.line, measured, base, tuned) : null),
+    [table, measured, base, tuned],
+  );
+  const filtered = useMemo(
+    () => filterItems(table, errorLines, filter),
+    [table, errorLines, filter],
+  );
+  const items = useMemo(() => sortItems(filtered, sort, losses), [filtered, sort, losses]);
   const counts = useMemo(() => filterCounts(table, errorLines), [table, errorLines]);
   // Keep the selection inside the filtered list: a filter that hides the selected example
   // selects the first one it shows.
@@ -68,6 +85,7 @@ export function ExampleBrowser() {
             ))}
         </div>
       </div>
+      <ExampleLossBar losses={losses} />
       <div className="browser-body">
         <ExampleList
           table={table}
@@ -76,6 +94,8 @@ export function ExampleBrowser() {
           errorByLine={errorByLine}
           selected={selected}
           onSelect={selectExample}
+          losses={losses}
+          sort={sort}
         />
         <ExampleDetailPane />
       </div>

@@ -6,6 +6,7 @@ import type { ExampleFlag, ExampleTable, LineError } from '../../worker/protocol
 import { kFormats } from '../../worker/protocol.ts';
 import { fmtInt, kFormatLabel } from '../format.ts';
 import { flagsOf, itemLine, previewOf } from './exampleItems.ts';
+import { fmtLoss, shownLoss, type ExampleLosses, type ExampleSort } from './exampleSort.ts';
 
 const kRowHeight = 58;
 
@@ -29,7 +30,7 @@ function ErrorRowBody({ line, error }: { line: number; error: LineError | undefi
   );
 }
 
-function ExampleRowBody({ table, i }: { table: ExampleTable; i: number }) {
+function ExampleRowBody({ table, i, loss }: { table: ExampleTable; i: number; loss: number }) {
   const turns = table.turns[i];
   const preview = previewOf(table, i);
   return (
@@ -51,6 +52,11 @@ function ExampleRowBody({ table, i }: { table: ExampleTable; i: number }) {
             {fmtInt(table.tokens[i])}
           </span>
         )}
+        {!Number.isNaN(loss) && (
+          <span className="ex-loss num" title="mean loss over the trained tokens">
+            loss {fmtLoss(loss)}
+          </span>
+        )}
       </span>
       <span className="ex-preview">{preview || <em className="subtle">(empty)</em>}</span>
     </>
@@ -64,6 +70,8 @@ export function ExampleList({
   errorByLine,
   selected,
   onSelect,
+  losses,
+  sort,
 }: {
   table: ExampleTable | null;
   items: Int32Array;
@@ -71,6 +79,9 @@ export function ExampleList({
   errorByLine: Map<number, LineError>;
   selected: number | null;
   onSelect: (line: number) => void;
+  /** Measured mean losses (the row shows the one the sort uses), null before a measurement. */
+  losses: ExampleLosses | null;
+  sort: ExampleSort;
 }) {
   const parentRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -88,6 +99,7 @@ export function ExampleList({
         {virtualizer.getVirtualItems().map((v) => {
           const item = items[v.index];
           const line = table ? itemLine(table, errorLines, item) : errorLines[-item - 1];
+          const loss = shownLoss(losses, sort, item);
           return (
             <button
               key={v.key}
@@ -95,13 +107,14 @@ export function ExampleList({
               className={`ex-row${item < 0 ? ' ex-row-error' : ''}`}
               aria-current={line === selected ? 'true' : undefined}
               data-line={line}
+              data-loss={Number.isNaN(loss) ? undefined : fmtLoss(loss)}
               style={{ height: kRowHeight, transform: `translateY(${v.start}px)` }}
               onClick={() => onSelect(line)}
             >
               {item < 0 || !table ? (
                 <ErrorRowBody line={line} error={errorByLine.get(line)} />
               ) : (
-                <ExampleRowBody table={table} i={item} />
+                <ExampleRowBody table={table} i={item} loss={loss} />
               )}
             </button>
           );

@@ -9,6 +9,7 @@ import { createEngineSlice, type EngineSlice } from './engineSlice.ts';
 import { createModelSlice, type ModelSlice } from './modelSlice.ts';
 import { createTrainSlice, type TrainSlice } from './trainSlice.ts';
 import { createLossSlice, type LossSlice } from './lossSlice.ts';
+import { createExampleLossSlice, type ExampleLossSlice } from './exampleLossSlice.ts';
 import { createSetSlice, type SetSlice } from './setSlice.ts';
 import { createTrySlice, type TrySlice } from './trySlice.ts';
 import { createUiSlice, type UiSlice } from './uiSlice.ts';
@@ -20,7 +21,8 @@ export type StudioState = ModelSlice &
   TrainSlice &
   TrySlice &
   SetSlice &
-  LossSlice;
+  LossSlice &
+  ExampleLossSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createModelSlice(...a),
@@ -31,6 +33,7 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createTrySlice(...a),
   ...createSetSlice(...a),
   ...createLossSlice(...a),
+  ...createExampleLossSlice(...a),
 }));
 
 /** Narrow selection with shallow comparison, for components that read several fields. */
@@ -47,4 +50,5 @@ export { modelFolderName } from './engineSlice.ts';
 export type { MetricPoint, RunState, TrainState, WatchNotice } from './trainSlice.ts';
 export type { PromptSetState, SetSource, SetStatus } from './setSlice.ts';
 export type { TokenLossState } from './lossSlice.ts';
+export type { ExampleLossState } from './exampleLossSlice.ts';
 export { kEmaBeta } from './trainSlice.ts';
