@@ -43,8 +43,8 @@ export function DatasetPanel() {
         <div>
           <h1>Dataset</h1>
           <p className="muted">
-            JSONL, one example per line. Bad lines are reported with their line number; good lines
-            are kept as they are{bytes ? ` · ${fmtBytes(bytes)} read` : ''}.
+            One example per row (JSONL, JSON, CSV/TSV or Parquet). Bad rows are reported with their
+            row number; good rows are kept as they are{bytes ? ` · ${fmtBytes(bytes)} read` : ''}.
           </p>
         </div>
       </div>
