@@ -7,6 +7,7 @@
 // (safetensors keys and shapes, adapter_config.json fields).
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
+import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kDemoTokenizerName } from '../../src/engine/demo.ts';
 import { parseSafetensors } from '../../src/model/safetensors.ts';
@@ -235,8 +236,18 @@ describe('the studio in the browser', () => {
     const button = page.locator('[data-testid="download-adapter"]');
     await expect.poll(() => button.isEnabled(), { timeout: 60_000 }).toBe(true);
     const [dl] = await Promise.all([page.waitForEvent('download'), button.click()]);
-    expect(dl.suggestedFilename()).toBe('adapter_model.safetensors');
-    const bytes = new Uint8Array(await readFile(await dl.path()));
+    // One download PEFT can load: both adapter files (and the card) in a zip.
+    expect(dl.suggestedFilename()).toBe('adapter.zip');
+    const zip = unzipSync(new Uint8Array(await readFile(await dl.path())));
+    expect(Object.keys(zip).sort()).toEqual([
+      'README.md',
+      'adapter_config.json',
+      'adapter_model.safetensors',
+    ]);
+    expect(
+      (JSON.parse(strFromU8(zip['adapter_config.json'])) as { peft_type: string }).peft_type,
+    ).toBe('LORA');
+    const bytes = zip['adapter_model.safetensors'];
     const { tensors } = parseSafetensors(bytes);
     const layers = 2;
     const r = 8;

@@ -234,7 +234,7 @@ describe('evaluation views in the studio', () => {
     expect(await page.textContent('[data-testid="export-built"]')).toContain('best eval loss');
     expect(await button.isEnabled()).toBe(true);
     const [dl] = await Promise.all([page.waitForEvent('download'), button.click()]);
-    expect(dl.suggestedFilename()).toBe('adapter_model.safetensors');
+    expect(dl.suggestedFilename()).toBe('adapter.zip');
     expect(pageErrors).toEqual([]);
   }, 300_000);
 

@@ -8,6 +8,7 @@ import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudioShallow } from '../store/index.ts';
 import { fmtBytes } from '../train-step/format.ts';
 import { AdapterSelect } from '../try-step/AdapterSelect.tsx';
+import { adapterZip, kAdapterZipName } from './adapterZip.ts';
 import './export.css';
 
 function FileRow({
@@ -112,10 +113,24 @@ export function ExportPanel() {
         </div>
         <ul className="export-files">
           <FileRow
+            name={kAdapterZipName}
+            what="The adapter PEFT loads: adapter_model.safetensors + adapter_config.json (and the card); unzip into one folder"
+            size={
+              f
+                ? fmtBytes(
+                    f.adapterSafetensors.byteLength + f.adapterConfig.length + f.modelCard.length,
+                  )
+                : '–'
+            }
+            testId="download-adapter"
+            disabled={!ready}
+            onClick={() => downloadFile(kAdapterZipName, adapterZip(f!), 'application/zip')}
+          />
+          <FileRow
             name="adapter_model.safetensors"
             what="LoRA A and B matrices (F32), PEFT key names"
             size={f ? fmtBytes(f.adapterSafetensors.byteLength) : '–'}
-            testId="download-adapter"
+            testId="download-safetensors"
             disabled={!ready}
             onClick={() =>
               downloadFile(
