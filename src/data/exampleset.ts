@@ -138,6 +138,23 @@ export class ExampleSetBuilder {
     return this.lines.length - 1;
   }
 
+  /** Example i as the tokenizer made it (no copy of the whole set). */
+  at(i: number): TokenizedExample {
+    const a = this.offsets[i];
+    const b = this.offsets[i + 1];
+    const one: ExampleSet = {
+      fingerprint: '',
+      count: 1,
+      lines: Int32Array.of(this.lines[i]),
+      offsets: Int32Array.of(0, b - a),
+      ids: this.ids.subarray(a, b),
+      marks: this.marks.subarray(a, b),
+      fullLength: Int32Array.of(this.fullLength[i]),
+      truncatedTrained: Int32Array.of(this.truncated[i]),
+    };
+    return exampleAt(one, 0);
+  }
+
   /** The set so far (views share the builder's buffers until the next push). */
   view(fingerprint: string): ExampleSet {
     return {

@@ -11,6 +11,7 @@ import {
   fromFloat32,
   kIndexFile,
   kSingleFile,
+  safetensorsHead,
   type FloatDtype,
 } from '../model/safetensors.ts';
 import { readText, type ModelSource } from '../model/source.ts';
@@ -90,17 +91,7 @@ function safetensorsHeader(
     header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + n] };
     offset += n;
   }
-  let json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil((8 + json.length) / 8) * 8 - 8;
-  if (padded !== json.length) {
-    const p = new Uint8Array(padded).fill(0x20);
-    p.set(json);
-    json = p;
-  }
-  const head = new Uint8Array(8 + json.length);
-  new DataView(head.buffer).setBigUint64(0, BigInt(json.length), true);
-  head.set(json, 8);
-  return head;
+  return safetensorsHead(header);
 }
 
 const text = (s: string) => new TextEncoder().encode(s);

@@ -339,6 +339,12 @@ export function encodeSafetensors(
     offset += bytes.byteLength;
     parts.push(bytes);
   }
+  return [safetensorsHead(header), ...parts];
+}
+
+/** The first bytes of a safetensors file: the u64 header length, then the JSON header
+ * space-padded so the data starts 8-byte aligned. */
+export function safetensorsHead(header: Record<string, unknown>): Uint8Array {
   let json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil((8 + json.length) / 8) * 8 - 8;
   if (padded !== json.length) {
@@ -349,7 +355,7 @@ export function encodeSafetensors(
   const head = new Uint8Array(8 + json.length);
   new DataView(head.buffer).setBigUint64(0, BigInt(json.length), true);
   head.set(json, 8);
-  return [head, ...parts];
+  return head;
 }
 
 /** Encode tensors as one safetensors byte array. */

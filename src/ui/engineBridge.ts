@@ -10,6 +10,7 @@ import type {
   EngineEvent,
   EngineFailure,
   EngineRequest,
+  ExampleSet,
   ModelSpec,
   ModelTokenizerFiles,
   StepEvent,
@@ -262,14 +263,7 @@ export async function startTraining(): Promise<void> {
         template: now.model.template,
         date: now.model.date,
       },
-      [
-        examples.lines.buffer,
-        examples.offsets.buffer,
-        examples.ids.buffer,
-        examples.marks.buffer,
-        examples.fullLength.buffer,
-        examples.truncatedTrained.buffer,
-      ],
+      exampleSetTransfer(examples),
     );
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
@@ -330,6 +324,18 @@ export function buildExport(): void {
     datasetExamples: s.dataset.summary?.validExamples ?? 0,
     which: usable(s.exported.which),
   });
+}
+
+/** The buffers of a tokenized set, transferred (not copied) to the engine worker. */
+export function exampleSetTransfer(examples: ExampleSet): ArrayBuffer[] {
+  return [
+    examples.lines,
+    examples.offsets,
+    examples.ids,
+    examples.marks,
+    examples.fullLength,
+    examples.truncatedTrained,
+  ].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** Saves bytes or text as a file through a temporary object URL. */

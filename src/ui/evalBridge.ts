@@ -3,7 +3,7 @@
 // answers from the engine worker, cancellable), one example's per-token losses for the loss heat
 // view, and every example's mean loss for the example browser's hardest-first sort. Their replies come back through the engine bridge's event handler into the store.
 import type { PromptItem, TokenLossExample } from '../worker/engineProtocol.ts';
-import { newJob, post, usable } from './engineBridge.ts';
+import { exampleSetTransfer, newJob, post, usable } from './engineBridge.ts';
 import { useStudio } from './store/index.ts';
 import { parseQuestions } from './try-step/setTable.ts';
 import { takeExamples, takePrompts } from './workerBridge.ts';
@@ -78,14 +78,10 @@ export async function runExampleLosses(): Promise<void> {
   s.exampleLossStarted(job, s.dataset.table);
   try {
     const { examples } = await takeExamples();
-    post({ kind: 'example-losses', job, examples, which: usable(s.tryout.which) }, [
-      examples.lines.buffer,
-      examples.offsets.buffer,
-      examples.ids.buffer,
-      examples.marks.buffer,
-      examples.fullLength.buffer,
-      examples.truncatedTrained.buffer,
-    ]);
+    post(
+      { kind: 'example-losses', job, examples, which: usable(s.tryout.which) },
+      exampleSetTransfer(examples),
+    );
   } catch (e) {
     useStudio.getState().exampleLossFailed(job, {
       kind: 'bad-input',

@@ -9,7 +9,6 @@ import {
   detectSourceFormat,
   openRows,
   readExamples,
-  exampleAt,
   exampleSetBuffers,
   ExampleSetBuilder,
   tokenCounts,
@@ -234,7 +233,7 @@ function exampleDetail(line: number): ExampleDetail | null {
     throw new Error('error' in counts ? counts.error : 'this example could not be tokenized');
   }
   // The very tokens training gets (the same arrays `take-examples` hands to the engine).
-  const t = exampleAt(tokenized.set.view(''), at);
+  const t = tokenized.set.at(at);
   const { pieces, partial } = tokenPieces(t.inputIds, (ids) => tokenizer.tokenizer.decode(ids));
   const flags = tokenColumns([dataset.examples[index]], dataset.facts, [counts]).flags[0];
   return {
