@@ -42,7 +42,8 @@ export async function run(argv: string[]): Promise<number> {
   const model = await engine.loadModel(src);
   const maxLength = f['max-length'] ?? kDefaultSettings.maxLength;
   const tok = model.tok.tokenizer;
-  const data = await loadDataset(f, 'eval', tok, templateFor(tok, f.template), maxLength, f.json);
+  const template = templateFor(tok, f.template);
+  const data = await loadDataset(f, 'eval', model.tok, template, maxLength, f.json);
   const adapter = f.adapter ? await readAdapterDir(f.adapter, model.config) : null;
   const perTokenFile = f['per-token'];
   const r = await engine.evaluate(model, {

@@ -23,11 +23,12 @@ export async function run(argv: string[]): Promise<number> {
   const { flags: f } = parseFlags('export-trl', kTrainSpec, argv);
   if (f.resume) throw new UsageError('export-trl: --resume does not apply');
   const settings = settingsFromArgs(argv);
-  const tok = (await openTokenizer(resolveModelSource(f.model!))).tokenizer;
+  const opened = await openTokenizer(resolveModelSource(f.model!));
+  const tok = opened.tokenizer;
   const data = await loadDataset(
     f,
     'export-trl',
-    tok,
+    opened,
     templateFor(tok, f.template),
     settings.maxLength,
   );

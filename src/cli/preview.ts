@@ -12,17 +12,17 @@ import {
   buildReport,
   isTokenizeFailure,
   kIgnoreIndex,
-  tokenizeAll,
   type ChatTemplate,
   type DatasetReport,
   type TokenizedExample,
   type Tokenizer,
 } from '../data/index.ts';
-import { kDefaultSettings, openTokenizer } from '../engine/index.ts';
+import { kDefaultSettings, openTokenizer, type ModelTokenizer } from '../engine/index.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from './args.ts';
 import { resolveModelSource } from './model-source.ts';
 import { kDataFlags, kDataHelp, readDataSource } from './data-source.ts';
 import { templateFor } from './train-io.ts';
+import { tokenizeOutcomes } from './tokenize-threads.ts';
 
 const kSpec = {
   model: {
@@ -47,8 +47,9 @@ const kSpec = {
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpec;
 
-/** The model's own tokenizer, from a local folder or a Hub id (only the tokenizer files are read). */
-async function openModelTokenizer(model: string): Promise<Tokenizer> {
+/** The model's own tokenizer, from a local folder or a Hub id (only the tokenizer files are read),
+ * with its files' text (tokenizing threads build their own copy from it). */
+async function openModelTokenizer(model: string): Promise<ModelTokenizer> {
   if (existsSync(model) && statSync(model).isDirectory()) {
     for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
       if (!existsSync(`${model}/${file}`)) throw new UsageError(`preview: ${model} has no ${file}`);
@@ -58,7 +59,7 @@ async function openModelTokenizer(model: string): Promise<Tokenizer> {
       `preview: --model ${model} is not a folder (expected a folder or a Hub id)`,
     );
   }
-  return (await openTokenizer(resolveModelSource(model))).tokenizer;
+  return openTokenizer(resolveModelSource(model));
 }
 
 interface Style {
@@ -157,29 +158,35 @@ export async function run(argv: string[]): Promise<number> {
   if (maxLength < 1)
     throw new UsageError(`preview: --max-length must be at least 1, got ${maxLength}`);
   const model = flags.model as string;
-  const tok = await openModelTokenizer(model);
+  const opened = await openModelTokenizer(model);
+  const tok = opened.tokenizer;
   const template = templateFor(tok, flags.template);
   const parse = await readDataSource(flags, 'preview', flags.json);
-  const outcomes = tokenizeAll(tok, template, parse.examples, { maxLength });
+  const outcomes = await tokenizeOutcomes(opened, template, parse.examples, {
+    maxLength,
+    quiet: flags.json,
+  });
 
   let valid = 0;
   if (flags.json) {
     const out: string[] = [];
-    const err: string[] = parse.errors.map((e) =>
-      JSON.stringify({ line: e.line, error: e.field ? `${e.field}: ${e.message}` : e.message }),
-    );
+    const err: { line: number; error: string }[] = parse.errors.map((e) => ({
+      line: e.line,
+      error: e.field ? `${e.field}: ${e.message}` : e.message,
+    }));
     for (const o of outcomes) {
-      if (isTokenizeFailure(o))
-        err.push(JSON.stringify({ line: o.line, error: `chat template: ${o.error}` }));
+      if (isTokenizeFailure(o)) err.push({ line: o.line, error: `chat template: ${o.error}` });
       else if (o.excluded !== undefined)
-        err.push(JSON.stringify({ line: o.line, error: `excluded: ${o.excluded}` }));
+        err.push({ line: o.line, error: `excluded: ${o.excluded}` });
       else {
         valid++;
         out.push(JSON.stringify({ line: o.line, input_ids: o.inputIds, labels: o.labels }));
       }
     }
+    // Both streams in row order: bad rows and rows that will not train, interleaved by row.
+    err.sort((a, b) => a.line - b.line);
     if (out.length) process.stdout.write(`${out.join('\n')}\n`);
-    if (err.length) process.stderr.write(`${err.join('\n')}\n`);
+    if (err.length) process.stderr.write(`${err.map((e) => JSON.stringify(e)).join('\n')}\n`);
     return valid > 0 ? 0 : 1;
   }
 

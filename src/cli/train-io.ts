@@ -1,12 +1,13 @@
 // What the CLI's commands share on the Node side: the model source (folder or Hub id, with download
 // progress), the dataset (`--data` of any source, data-source.ts) tokenized exactly as the studio's
-// preview does (src/data's prepareDataset: bad rows and excluded rows reported with their row
-// numbers), and adapter folders read from disk.
+// preview does (src/data's prepareDataset rules, on worker threads for big sets:
+// tokenize-threads.ts; bad rows and excluded rows reported with their row numbers), and adapter
+// folders read from disk.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  prepareDataset,
+  preparedFromOutcomes,
   type ReadExamplesResult,
   resolveTemplate,
   type ChatTemplate,
@@ -22,6 +23,7 @@ import {
 import { UsageError } from './args.ts';
 import { readDataSource, type DataFlags } from './data-source.ts';
 import { resolveModelSource } from './model-source.ts';
+import { tokenizeOutcomes, type TokenizerWithFiles } from './tokenize-threads.ts';
 
 export function openModel(spec: string): ModelSource {
   let last = -1;
@@ -48,11 +50,12 @@ export function templateFor(tok: Tokenizer, flag: string | undefined): ChatTempl
 }
 
 /** Reads and tokenizes `--data` (any source); bad rows and excluded rows are reported on stderr
- * with their row numbers, as `preview` reports them. */
+ * with their row numbers, as `preview` reports them. Given the tokenizer's files (a loaded
+ * model's `tok`), a big set is tokenized on worker threads. */
 export async function loadDataset(
   flags: DataFlags,
   command: string,
-  tok: Tokenizer,
+  tok: Tokenizer | TokenizerWithFiles,
   template: ChatTemplate,
   maxLength: number,
   quiet = false,
@@ -66,7 +69,8 @@ export async function loadDataset(
     say(`${file}:${e.line}: ${e.field ? `${e.field}: ` : ''}${e.message}`);
   }
   if (parse.errors.length > 10) say(`... and ${parse.errors.length - 10} more bad rows`);
-  const prepared = prepareDataset(tok, template, parse.examples, { maxLength });
+  const outcomes = await tokenizeOutcomes(tok, template, parse.examples, { maxLength, quiet });
+  const prepared = preparedFromOutcomes(outcomes, maxLength);
   for (const x of prepared.excluded.slice(0, 10)) say(`${file}:${x.line}: excluded: ${x.reason}`);
   if (prepared.excluded.length > 10)
     say(`... and ${prepared.excluded.length - 10} more excluded rows`);

@@ -12,11 +12,20 @@
 // when evaluated) and checkpoint-<step>.safetensors (LoRA + AdamW state, the two newest kept,
 // written atomically with a checksum: checkpoints.ts). `--resume` continues from the newest
 // complete one; Ctrl-C stops after the current step and saves one. A progress line runs on stderr.
+//
+// When the GPU fails the run stops with what happened, what to change and which checkpoint is kept
+// (never a stack trace), with its own exit status: 3 device lost, 4 out of memory, 5 diverged (NaN
+// or Inf gradients kMaxNonFiniteSteps steps in a row; a single NaN step is skipped and the run goes
+// on). Exit 130 after Ctrl-C. SFT_STUDIO_FAULTS injects those failures (src/train/faults.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  describeFaultPlan,
+  hasFaults,
   kDefaultSettings,
+  kFaultEnv,
   kSchedulers,
+  parseFaultPlan,
   withDefaults,
   type SchedulerName,
   type StepEvent,
@@ -27,6 +36,7 @@ import { kDataFlags, kDataHelp } from './data-source.ts';
 import { kHelpFlag, kModelFlag, kTemplateFlag } from './flags.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from './args.ts';
 import { MetricsLog, newestValidCheckpoint, ResumeError, saveCheckpoint } from './checkpoints.ts';
+import { gpuFailureExit, reportGpuFailure } from './train-failure.ts';
 import { describeAdapter, nodeEngine } from './device.ts';
 import { loadDataset, openModel, templateFor } from './train-io.ts';
 
@@ -141,13 +151,15 @@ export async function run(argv: string[]): Promise<number> {
     log(`resuming from ${found.path} (step ${found.step})`);
   }
   const metrics = new MetricsLog(join(outDir, 'metrics.jsonl'));
+  const faults = parseFaultPlan(process.env[kFaultEnv] ?? '');
+  if (hasFaults(faults)) log(`injecting faults (${kFaultEnv}): ${describeFaultPlan(faults)}`);
 
   const src = openModel(f.model!);
   const engine = await nodeEngine();
   const model = await engine.loadModel(src);
   const settings = settingsFromFlags(f);
   const template = templateFor(model.tok.tokenizer, f.template);
-  const data = await loadDataset(f, 'train', model.tok.tokenizer, template, settings.maxLength);
+  const data = await loadDataset(f, 'train', model.tok, template, settings.maxLength);
   if (data.examples.length === 0) {
     console.error(`train: no usable example in ${f.data}`);
     model.destroy();
@@ -164,8 +176,12 @@ export async function run(argv: string[]): Promise<number> {
   let lastLoss: number | null = null;
   let lastEval: number | null = null;
   let elapsed = 0;
+  // A skipped step's event comes just before its step event: its line says skipped: 1.
+  let skippedStep = 0;
+  let lastStep = resumeStep ?? 0;
   const onEvent = (e: TrainEvent) => {
     if (e.kind === 'step') {
+      lastStep = e.step;
       lastLoss = e.loss ?? lastLoss;
       elapsed = e.elapsedSeconds;
       metrics.append({
@@ -175,6 +191,7 @@ export async function run(argv: string[]): Promise<number> {
         grad_norm: e.gradNorm ?? NaN,
         tokens: e.tokens,
         elapsed_s: Number(e.elapsedSeconds.toFixed(3)),
+        ...(skippedStep === e.step ? { skipped: 1 } : {}),
       });
       progress(e, tty);
     } else if (e.kind === 'eval') {
@@ -184,18 +201,26 @@ export async function run(argv: string[]): Promise<number> {
         `${tty ? '\n' : ''}step ${e.step}: eval loss ${e.evalLoss.toFixed(4)} over ${e.evalTokens} tokens`,
       );
     } else if (e.kind === 'skipped') {
+      skippedStep = e.step;
       log(`${tty ? '\n' : ''}step ${e.step}: skipped (${e.reason})`);
     } else if (e.kind === 'info') log(e.message);
   };
 
-  const run = await engine.train(model, {
-    examples: data.examples,
-    settings,
-    resumeFrom,
-    baseModelName: f.model,
-    onEvent,
-    onCheckpoint: (bytes, step) => saveCheckpoint(outDir, step, bytes),
-  });
+  const run = await engine
+    .train(model, {
+      examples: data.examples,
+      settings,
+      resumeFrom,
+      baseModelName: f.model,
+      onEvent,
+      onCheckpoint: (bytes, step) => saveCheckpoint(outDir, step, bytes),
+      faults,
+    })
+    .catch((e: unknown) => e as Error);
+  if (run instanceof Error) {
+    if (gpuFailureExit(run) === null) throw run;
+    return reportGpuFailure(run, lastStep, outDir, log);
+  }
   const ri = run.info;
   log(
     `training ${ri.totalSteps} steps from step ${run.step}: ${ri.trainExamples} train / ` +
@@ -214,6 +239,10 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   try {
     await run.run();
+  } catch (e) {
+    if (gpuFailureExit(e) === null) throw e;
+    if (tty) process.stderr.write('\n');
+    return reportGpuFailure(e, lastStep, outDir, log);
   } finally {
     process.off('SIGINT', onSigint);
   }

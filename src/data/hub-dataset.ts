@@ -5,12 +5,17 @@
 //   `{endpoint}/datasets/{repo}/resolve/refs%2Fconvert%2Fparquet/{subset}/{split}/{nnnn}.parquet`.
 //   Without a subset: the only one, else `default`, else an error listing them. Split: `train`.
 // - One file: `{endpoint}/datasets/{repo}/resolve/{revision}/{path}`, any format sources/ reads.
-// - Without a cache, files are read with HTTP range requests (the Parquet footer, then only the
-//   row groups needed for `limit`). With a cache (the host's, same contract as ModelCache), the
-//   listing and each file needed are stored whole, so a second load works with the server gone.
+// - Parquet files are read with HTTP range requests (the footer, then only the row groups needed
+//   for `limit`). With a cache (the host's, same contract as ModelCache) and a limit, the ranges
+//   fetched are kept (range-cache.ts): a second load of as many rows or fewer works with the server
+//   gone, and a larger limit fetches only the row groups still missing. A load with no limit (the
+//   whole split) and any non-Parquet file (JSON Lines, JSON, CSV, read from start to end anyway)
+//   download each file whole into the cache, in one request. The listing is cached too, and a
+//   file cached whole serves every later load, limited or not.
 // Rows are numbered from 1 across all the files of a split.
+import { cachedRangeBuffer, type RemoteFile } from './range-cache';
 import { toAsyncBuffer } from './sources/bytes';
-import { openRows } from './sources/index';
+import { detectSourceFormat, openRows } from './sources/index';
 import type { AsyncBuffer, RowItem } from './sources/types';
 
 export const kDefaultDatasetEndpoint = 'https://huggingface.co';
@@ -194,23 +199,18 @@ async function resolve(ctx: Ctx): Promise<ResolvedHubDataset> {
   };
 }
 
-/** A remote file read with range requests (the redirect is resolved once, by a HEAD). */
-async function remoteBuffer(
-  ctx: Ctx,
-  url: string,
-  what: string,
-  onBytes: (n: number, total: number) => void,
-): Promise<AsyncBuffer> {
+/** A remote file for range requests (the redirect is resolved once, by a HEAD). */
+async function remoteFile(ctx: Ctx, url: string, what: string): Promise<RemoteFile> {
   const head = await request(ctx, url, what, 'HEAD');
   const len = head.headers.get('x-linked-size') ?? head.headers.get('content-length');
   if (len === null) throw new HubDatasetError(`the server did not report the size of ${what}`);
   const size = Number(len);
   const target = head.url || url;
-  let read = 0;
   return {
     byteLength: size,
-    async slice(start, end = size) {
-      if (end <= start) return new ArrayBuffer(0);
+    // The Hub answers a HEAD of an LFS file with its hash as x-linked-etag.
+    etag: head.headers.get('x-linked-etag') ?? head.headers.get('etag'),
+    async read(start, end) {
       const res = await request(ctx, target, what, 'GET', { range: `bytes=${start}-${end - 1}` });
       let bytes = new Uint8Array(await res.arrayBuffer());
       if (res.status === 200) bytes = bytes.subarray(start, end); // the server ignored Range
@@ -219,6 +219,26 @@ async function remoteBuffer(
           `${what}: asked for bytes ${start}-${end - 1}, received ${bytes.byteLength}; retry, or check the connection`,
         );
       }
+      return bytes;
+    },
+  };
+}
+
+/** A remote file read with range requests, no cache. */
+async function remoteBuffer(
+  ctx: Ctx,
+  url: string,
+  what: string,
+  onBytes: (n: number, total: number) => void,
+): Promise<AsyncBuffer> {
+  const file = await remoteFile(ctx, url, what);
+  const size = file.byteLength;
+  let read = 0;
+  return {
+    byteLength: size,
+    async slice(start, end = size) {
+      if (end <= start) return new ArrayBuffer(0);
+      const bytes = await file.read(start, end);
       read += bytes.byteLength;
       onBytes(Math.min(read, size), size);
       return bytes.slice().buffer;
@@ -226,19 +246,14 @@ async function remoteBuffer(
   };
 }
 
-/** A file downloaded whole into the cache (or found there), as a Blob. */
-async function cachedFile(
+/** A file downloaded whole into the cache, as a Blob. */
+async function downloadWhole(
   ctx: Ctx,
   cache: DatasetCache,
   url: string,
   what: string,
   onBytes: (n: number, total: number, fromCache: boolean) => void,
 ): Promise<Blob> {
-  const hit = await cache.get(url);
-  if (hit) {
-    onBytes(hit.size, hit.size, true);
-    return hit;
-  }
   const res = await request(ctx, url, what);
   const len = res.headers.get('content-length');
   const total = len !== null && !res.headers.get('content-encoding') ? Number(len) : null;
@@ -267,6 +282,36 @@ async function cachedFile(
   return stored;
 }
 
+/**
+ * One file of the load as an AsyncBuffer: cached whole, else range-read through the range cache
+ * (a limited Parquet load), else downloaded whole into the cache, else (no cache) range-read.
+ */
+async function fileBuffer(
+  ctx: Ctx,
+  path: string,
+  url: string,
+  what: string,
+  onBytes: (n: number, total: number, fromCache?: boolean) => void,
+): Promise<AsyncBuffer> {
+  const { cache, limit } = ctx.opts;
+  if (!cache) return remoteBuffer(ctx, url, what, onBytes);
+  const whole = await cache.get(url);
+  if (whole) {
+    onBytes(whole.size, whole.size, true);
+    return toAsyncBuffer(whole);
+  }
+  if (limit === undefined || detectSourceFormat(path) !== 'parquet') {
+    return toAsyncBuffer(await downloadWhole(ctx, cache, url, what, onBytes));
+  }
+  return cachedRangeBuffer({
+    cache,
+    key: url,
+    what,
+    open: () => remoteFile(ctx, url, what),
+    onRead: (read, fetched, size) => onBytes(Math.min(read, size), size, fetched === 0),
+  });
+}
+
 /** The rows of a Hub dataset split (or of one file), numbered from 1 across its files. */
 export async function* openHubRows(opts: HubDatasetOptions): AsyncGenerator<RowItem> {
   const ctx = context(opts);
@@ -291,9 +336,7 @@ export async function* openHubRows(opts: HubDatasetOptions): AsyncGenerator<RowI
       Object.assign(progress, { bytes: n, totalBytes: total, fromCache });
       report();
     };
-    const data = opts.cache
-      ? toAsyncBuffer(await cachedFile(ctx, opts.cache, url, what, onBytes))
-      : await remoteBuffer(ctx, url, what, onBytes);
+    const data = await fileBuffer(ctx, path, url, what, onBytes);
     for await (const item of openRows(
       { name: path, data },
       { limit: limit - rows, rowOffset: lastRow },

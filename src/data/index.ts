@@ -31,6 +31,31 @@ export { buildReport, niceBinWidth, tokenCounts, tokenStats } from './report';
 export type { ReportOptions, TokenCounts, TokenCountsOrFailure, RenderFailure } from './report';
 export { prepareDataset, prepareExample, isTrainable } from './prepare';
 export type { PreparedDataset, PrepareOptions } from './prepare';
+export {
+  runTokenizePool,
+  servePool,
+  poolWorkers,
+  parseWorkersSetting,
+  TokenizeWorkersSettingError,
+  kPoolThreshold,
+  kMaxPoolWorkers,
+} from './tokenize-pool';
+export type {
+  PoolRequest,
+  PoolReply,
+  PoolPort,
+  PoolWiring,
+  PoolOptions,
+  PoolResult,
+} from './tokenize-pool';
+export {
+  packOutcomes,
+  unpackOutcomes,
+  packedChunkBuffers,
+  preparedFromOutcomes,
+  templateFailure,
+} from './tokenize-packed';
+export type { PackedChunk } from './tokenize-packed';
 export { chatTemplateFor, templateOverride, kModelTemplate } from './choice';
 export type { TemplateChoice, BuiltinTemplate } from './choice';
 export { tokenizationFingerprint, tokenizerFingerprint } from './fingerprint';

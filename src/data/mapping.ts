@@ -320,12 +320,22 @@ export interface ReadRowOptions {
   recognize?: boolean;
 }
 
-/** One row as an Example: the standard formats first, then the well-known schemas. */
+/** One row as an Example: the standard formats first, then the well-known schemas. A string
+ * `category` column is kept on the example (the diversity view charts it). */
 export function readRow(
   value: unknown,
   row: number,
   options: ReadRowOptions = {},
 ): Example | LineError {
+  const out = readRowContent(value, row, options);
+  if (isLineError(out) || !isObject(value)) return out;
+  const category = value.category;
+  return typeof category === 'string' && category.trim() !== ''
+    ? { ...out, category: category.trim() }
+    : out;
+}
+
+function readRowContent(value: unknown, row: number, options: ReadRowOptions): Example | LineError {
   if (options.mapping) return applyMapping(value, row, options.mapping);
   const strict = normaliseLine(value, row);
   if (!isLineError(strict) || options.recognize === false || !isObject(value)) return strict;

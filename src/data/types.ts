@@ -23,6 +23,9 @@ export interface Example {
    * recognised schema or a column mapping (mapping.ts `describeReading` says it in words).
    */
   readAs?: RowReading;
+  /** The row's `category` column when it has one (Dolly has it): the studio's diversity view
+   * charts it. Not part of the conversation: never tokenized, never trained. */
+  category?: string;
 }
 
 /** How a row outside the standard formats was read (see mapping.ts). */

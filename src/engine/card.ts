@@ -17,6 +17,35 @@ export interface CardFacts {
   finalEvalLoss: number | null;
   elapsedSeconds: number;
   device: string;
+  /** What the studio's curation changed in the dataset before training (absent: nothing). */
+  curation?: CurationRecord;
+  /** How the rows were read: the column mapping (`--columns` spec) and recognised schemas. */
+  datasetReading?: string;
+}
+
+/** The Dataset step's curation of a run's data: rows dropped (counted under each flag they had,
+ * or as unflagged), rows edited, rows written by hand. */
+export interface CurationRecord {
+  dropped: number;
+  droppedByFlag: Partial<Record<string, number>>;
+  /** Dropped rows that had no flag (dropped by hand). */
+  droppedUnflagged: number;
+  edited: number;
+  added: number;
+}
+
+/** "3 rows dropped (duplicate 2, pii 1), 1 edited, 2 written by hand", or '' when nothing changed. */
+export function curationLine(c: CurationRecord | undefined): string {
+  if (!c || c.dropped + c.edited + c.added === 0) return '';
+  const by = Object.entries(c.droppedByFlag)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([k, n]) => `${k} ${n}`);
+  if (c.droppedUnflagged > 0) by.push(`no flag ${c.droppedUnflagged}`);
+  const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+  const parts = [`${rows(c.dropped)} dropped${by.length ? ` (by flag: ${by.join(', ')})` : ''}`];
+  parts.push(`${c.edited} edited`);
+  if (c.added > 0) parts.push(`${rows(c.added)} written by hand`);
+  return parts.join(', ');
 }
 
 export function peftSnippet(baseModel: string): string {
@@ -59,7 +88,7 @@ Fine-tuned with supervised fine-tuning (SFT) in SFT Studio, in the browser, on t
 ## Data
 
 - Dataset: \`${f.datasetName}\` (${f.datasetExamples} valid examples; ${f.trainExamples} trained, ${f.evalExamples} held out for eval)
-- Row length: ${f.seqLen} tokens (max length ${h.maxLength}, packing ${h.packing ? 'on' : 'off'})
+${f.datasetReading ? `- Rows read as: ${f.datasetReading}\n` : ''}${curationLine(f.curation) ? `- Curated in SFT Studio: ${curationLine(f.curation)}\n` : ''}- Row length: ${f.seqLen} tokens (max length ${h.maxLength}, packing ${h.packing ? 'on' : 'off'})
 
 ## Hyperparameters
 

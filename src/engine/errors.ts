@@ -6,7 +6,12 @@
 import { TemplateError } from '../data/templates.ts';
 import { TokenizerLoadError } from '../data/tokenizer.ts';
 import { WebGPUUnavailableError } from '../gpu/device.ts';
-import { GpuOutOfMemoryError, ShaderCompileError, ShapeError } from '../gpu/errors.ts';
+import {
+  DeviceLostError,
+  GpuOutOfMemoryError,
+  ShaderCompileError,
+  ShapeError,
+} from '../gpu/errors.ts';
 import { CheckpointMismatchError } from '../model/params.ts';
 import { ModelConfigError, UnsupportedArchitectureError } from '../model/config.ts';
 import { UnsupportedDtypeError } from '../model/io/dtype.ts';
@@ -15,6 +20,8 @@ import { SafetensorsError } from '../model/safetensors.ts';
 import { AdapterError } from '../train/adapter.ts';
 import { CheckpointError } from '../train/checkpoint.ts';
 import { TrainConfigError } from '../train/config.ts';
+import { FaultPlanError } from '../train/faults.ts';
+import { TrainDivergedError, TrainOutOfMemoryError } from '../train/step-guard.ts';
 
 export type EngineErrorKind =
   /** No WebGPU here (browser, flag, or no adapter). */
@@ -23,6 +30,8 @@ export type EngineErrorKind =
   | 'device-lost'
   /** An allocation failed or would exceed the adapter's limits. */
   | 'out-of-memory'
+  /** Training went numerically wrong: NaN/Inf gradients step after step. */
+  | 'diverged'
   /** The user's input is wrong: a file, a setting, a checkpoint, an adapter, a template. */
   | 'bad-input'
   /** A model the engine does not support (architecture, dtype). */
@@ -58,9 +67,11 @@ export const kHints: Readonly<Record<EngineErrorKind, string>> = {
   'webgpu-unavailable':
     'Use a recent Chrome or Edge with WebGPU enabled; the Model and Dataset steps still work without it.',
   'device-lost':
-    'The studio asks for a new GPU device; resume from the last checkpoint. If it keeps happening, lower the max length or the micro-batch.',
+    'Resume from the last checkpoint on a new device (the studio takes one by itself; the CLI: run the same command with --resume). If it keeps happening, lower the max length or the micro-batch, or close other apps that use the GPU.',
   'out-of-memory':
-    'Lower the max length or the micro-batch, turn gradient checkpointing on, or pick a smaller model; then resume from the last checkpoint.',
+    'Lower the max length or the micro-batch, turn gradient checkpointing on, or pick a smaller model, and start the run again; if other programs were using the GPU, closing them and resuming from the last checkpoint may be enough.',
+  diverged:
+    'Start again with a lower learning rate (a third of it, say), and check the data for broken rows; a resume would keep the same settings.',
   'bad-input': 'Fix the input named in the message and try again.',
   'unsupported-model':
     'Pick a Llama, Mistral, Qwen2 or Qwen3 model with F32, F16 or BF16 safetensors weights.',
@@ -74,7 +85,10 @@ export const kHints: Readonly<Record<EngineErrorKind, string>> = {
 function kindOf(e: unknown): EngineErrorKind {
   if (e instanceof EngineError) return e.kind;
   if (e instanceof WebGPUUnavailableError) return 'webgpu-unavailable';
-  if (e instanceof GpuOutOfMemoryError) return 'out-of-memory';
+  if (e instanceof DeviceLostError) return 'device-lost';
+  if (e instanceof GpuOutOfMemoryError || e instanceof TrainOutOfMemoryError)
+    return 'out-of-memory';
+  if (e instanceof TrainDivergedError) return 'diverged';
   if (typeof GPUOutOfMemoryError !== 'undefined' && e instanceof GPUOutOfMemoryError)
     return 'out-of-memory';
   if (e instanceof UnsupportedArchitectureError || e instanceof UnsupportedDtypeError)
@@ -85,6 +99,7 @@ function kindOf(e: unknown): EngineErrorKind {
   }
   if (
     e instanceof TrainConfigError ||
+    e instanceof FaultPlanError ||
     e instanceof CheckpointError ||
     e instanceof CheckpointMismatchError ||
     e instanceof AdapterError ||

@@ -68,6 +68,15 @@ export {
 } from './memory.ts';
 export { planRun, kMinUsefulSteps, type RunPlan, type RunSuggestion } from './runplan.ts';
 export { checkpointInfo } from './run.ts';
+export {
+  parseFaultPlan,
+  describeFaultPlan,
+  hasFaults,
+  kFaultEnv,
+  FaultPlanError,
+  type FaultPlan,
+} from '../train/faults.ts';
+export { kMaxNonFiniteSteps } from '../train/step-guard.ts';
 export type {
   TrainingRun,
   RunInfo,
@@ -95,9 +104,10 @@ export {
   type GenerateArgs,
 } from './generation.ts';
 export { readAdapter, type EvalResult, type LoraWeights, type TokenLosses } from './evaluation.ts';
-export { modelCard, peftSnippet, type CardFacts } from './card.ts';
+export { modelCard, peftSnippet, type CardFacts, type CurationRecord } from './card.ts';
 export {
   trlProject,
+  trlProjectFiles,
   trlHyperparameters,
   kTrlRequirements,
   type TrlProjectInput,
@@ -113,3 +123,4 @@ export {
   type MergeDtype,
   type GgufType,
 } from './export.ts';
+export { mergedFolderBytes, ggufBytes, loraGgufBytes } from '../export/sizes.ts';

@@ -11,6 +11,7 @@ import { exportAdapter, type AdapterFiles } from '../train/adapter.ts';
 import { decodeCheckpoint } from '../train/checkpoint.ts';
 import { targetModules } from '../train/config.ts';
 import type { TrainEvent } from '../train/events.ts';
+import type { FaultPlan } from '../train/faults.ts';
 import { evalSplit } from '../train/split.ts';
 import { createTrainer, type RunResult, type Trainer } from '../train/trainer.ts';
 import { modelCard, type CardFacts } from './card.ts';
@@ -93,6 +94,8 @@ export interface TrainOptions {
   baseModelName?: string;
   onEvent?: (e: TrainEvent) => void;
   onCheckpoint?: (bytes: Uint8Array, step: number) => void | Promise<void>;
+  /** The fault-injection hook (src/train/faults.ts): GPU failures at chosen steps, for tests. */
+  faults?: FaultPlan;
 }
 
 export async function startTraining(
@@ -128,6 +131,7 @@ export async function startTraining(
       emit(e);
     },
     onCheckpoint: opts.onCheckpoint,
+    faults: opts.faults,
     afterEval: async (evalLoss, step) => {
       const v = watch.onEval(evalLoss, step);
       if (v.best && trainer) {

@@ -5,6 +5,7 @@
 // (TRL's SFTTrainer with a PEFT LoraConfig and the run's hyperparameters), accelerate configs for
 // DDP and FSDP, pinned requirements and a README with the one command that launches it.
 import type { TokenizedExample } from '../data/types.ts';
+import type { ExportFile } from './hf-folder.ts';
 import { kLoraModules } from '../model/lora.ts';
 import type { TrainSettings } from '../train/settings.ts';
 import { evalSplit } from '../train/split.ts';
@@ -202,14 +203,12 @@ export interface TrlProjectInput {
   examples: readonly TokenizedExample[];
 }
 
-/** The project's files (relative path → text). */
-export function trlProject(p: TrlProjectInput): Record<string, string> {
+/** The texts of the project other than the dataset, and the held-out split. */
+function projectParts(p: TrlProjectInput) {
   // The same held-out split as the studio's run (same function, seed and examples).
   const split = evalSplit(p.examples.length, p.settings.evalSplit, p.settings.seed);
-  const rows = (idx: number[]) => idx.map((i) => `${trlRow(p.examples[i])}\n`).join('');
   const hp = trlHyperparameters(p.settings);
-  const files: Record<string, string> = {
-    'data/train.jsonl': rows(split.train),
+  const texts: Record<string, string> = {
     'train.py': trainPy(p.model, hp, split.eval.length > 0),
     'accelerate/ddp.yaml': kDdp,
     'accelerate/fsdp.yaml': kFsdp,
@@ -219,6 +218,61 @@ export function trlProject(p: TrlProjectInput): Record<string, string> {
       eval: split.eval.length,
     }),
   };
+  return { split, texts };
+}
+
+/** The project's files (relative path → text). */
+export function trlProject(p: TrlProjectInput): Record<string, string> {
+  const { split, texts } = projectParts(p);
+  const rows = (idx: number[]) => idx.map((i) => `${trlRow(p.examples[i])}\n`).join('');
+  const files: Record<string, string> = { 'data/train.jsonl': rows(split.train), ...texts };
   if (split.eval.length > 0) files['data/eval.jsonl'] = rows(split.eval);
   return files;
+}
+
+/** Bytes of `trlRow(e)` plus its newline, counted without building the string. */
+export function trlRowBytes(e: TokenizedExample): number {
+  const n = e.inputIds.length;
+  let ids = 0;
+  for (const id of e.inputIds) ids += String(id).length;
+  // {"input_ids":[…],"assistant_masks":[…]}\n: 14 + 21 + 2 + 1 fixed characters.
+  // Then n - 1 commas between the ids, and n one-digit masks with n - 1 commas.
+  return 38 + ids + (n > 0 ? 3 * n - 2 : 0);
+}
+
+/**
+ * The same project as `trlProject`, as files whose dataset lines stream out in chunks of about
+ * 1 MB (a 200k-example set is never one string), and its size in bytes, known up front.
+ */
+export function trlProjectFiles(p: TrlProjectInput): { files: ExportFile[]; bytes: number } {
+  const { split, texts } = projectParts(p);
+  const enc = new TextEncoder();
+  const rowsFile = (path: string, idx: number[]): ExportFile => ({
+    path,
+    chunks: async function* () {
+      let buf = '';
+      for (const i of idx) {
+        buf += `${trlRow(p.examples[i])}\n`;
+        if (buf.length >= 1 << 20) {
+          yield enc.encode(buf);
+          buf = '';
+        }
+      }
+      if (buf.length > 0 || idx.length === 0) yield enc.encode(buf);
+    },
+  });
+  const files: ExportFile[] = [rowsFile('data/train.jsonl', split.train)];
+  for (const [path, text] of Object.entries(texts)) {
+    files.push({
+      path,
+      chunks: async function* () {
+        yield enc.encode(text);
+      },
+    });
+  }
+  if (split.eval.length > 0) files.push(rowsFile('data/eval.jsonl', split.eval));
+  let bytes = 0;
+  for (const i of [...split.train, ...split.eval]) bytes += trlRowBytes(p.examples[i]);
+  for (const text of Object.values(texts)) bytes += enc.encode(text).byteLength;
+  return { files, bytes };
 }

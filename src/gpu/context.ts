@@ -1,7 +1,8 @@
 // The GPU context every kernel launcher receives: the device, a pipeline cache keyed by shader and
 // `override` constants, a size-bucketed buffer pool with per-category memory accounting, params
 // (uniform) packing, dispatch-size splitting past the 65535-workgroups limit, and readback.
-// It knows nothing about models or training.
+// It knows nothing about models or training. It also keeps the counts a long run must hold flat
+// (pipelines compiled, buffers alive and their bytes) and whether the device was lost, and why.
 import type { DeviceInfo } from './device.ts';
 import { GpuOutOfMemoryError, ShaderCompileError } from './errors.ts';
 import { MemoryTracker, type MemoryCategory } from './memory.ts';
@@ -38,8 +39,26 @@ const kStorage = 0x80 | 0x04 | 0x08;
 /** Params scalar types, in WGSL `struct Params` declaration order (4 bytes each). */
 export type ParamField = ['u32' | 'i32' | 'f32', number];
 
+/** Buffers this context created and has not seen destroyed (pooled buffers count: they hold memory). */
+export interface BufferCounts {
+  live: number;
+  liveBytes: number;
+  /** Created since the context opened (a step loop that creates none keeps this constant). */
+  created: number;
+}
+
+/** Why the device went away (GPUDeviceLostInfo, or the fault hook's note for a deliberate loss). */
+export interface DeviceLoss {
+  reason: string;
+  message: string;
+}
+
 export class GpuContext {
   readonly memory = new MemoryTracker();
+  /** Set once the device is lost; everything on it is gone. */
+  lost: DeviceLoss | null = null;
+  private lostNote: string | null = null;
+  private readonly counts: BufferCounts = { live: 0, liveBytes: 0, created: 0 };
   /** Compiled pipelines by shader source, then by overrides (a compile in flight is shared). */
   private readonly pipelines = new Map<string, Map<string, Promise<GPUComputePipeline>>>();
   private readonly modules = new Map<string, Promise<GPUShaderModule>>();
@@ -55,6 +74,58 @@ export class GpuContext {
     readonly info: DeviceInfo,
   ) {
     this.tuning = new Autotuner(adapterKey(info));
+    void device.lost.then((l) => {
+      this.lost = { reason: l.reason, message: this.lostNote ?? l.message };
+    });
+  }
+
+  /**
+   * Destroys the device on purpose (the fault hook, src/train/faults.ts): `note` replaces the
+   * driver's message in `lost`, so the failure says the loss was injected.
+   */
+  loseDevice(note: string): void {
+    this.lostNote = note;
+    this.device.destroy();
+  }
+
+  /** The device loss, waiting up to `ms` for the lost promise (it settles after the failure that
+   * reveals it, e.g. a rejected mapAsync). */
+  async lossWithin(ms: number): Promise<DeviceLoss | null> {
+    if (!this.lost) {
+      await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, ms))]);
+      // Let the lost handler above run first.
+      await Promise.resolve();
+    }
+    return this.lost;
+  }
+
+  /** Buffers alive and created so far (see BufferCounts). */
+  get buffers(): BufferCounts {
+    return { ...this.counts };
+  }
+
+  /**
+   * `device.createBuffer`, counted: the buffer's destroy() counts it out again. Every buffer the
+   * engine makes goes through here, so a leak shows as a growing `buffers.live`.
+   */
+  createBuffer(desc: GPUBufferDescriptor): GPUBuffer {
+    const b = this.device.createBuffer(desc);
+    const counts = this.counts;
+    const size = b.size;
+    counts.live++;
+    counts.liveBytes += size;
+    counts.created++;
+    const destroy = b.destroy.bind(b);
+    let destroyed = false;
+    b.destroy = () => {
+      if (!destroyed) {
+        destroyed = true;
+        counts.live--;
+        counts.liveBytes -= size;
+      }
+      destroy();
+    };
+    return b;
   }
 
   get hasF16(): boolean {
@@ -145,7 +216,7 @@ export class GpuContext {
       );
     }
     const free = this.pool.get(`${size}`);
-    const buffer = free?.pop() ?? this.device.createBuffer({ label, size, usage: kStorage });
+    const buffer = free?.pop() ?? this.createBuffer({ label, size, usage: kStorage });
     this.memory.add(category, size);
     return { buffer, bytes: size, category, label };
   }
@@ -210,7 +281,7 @@ export class GpuContext {
 
   /** A uniform buffer holding a packed `struct Params`. */
   params(fields: ParamField[], label = 'params'): GPUBuffer {
-    const buf = this.device.createBuffer({
+    const buf = this.createBuffer({
       label,
       size: Math.max(16, Math.ceil((fields.length * 4) / 16) * 16),
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -240,23 +311,39 @@ export class GpuContext {
     this.device.queue.submit([encoder.finish()]);
   }
 
-  /** Copies a tensor to the host (awaits the GPU). */
+  /**
+   * Copies a tensor to the host (awaits the GPU). The staging buffer is made inside an
+   * out-of-memory error scope: a failed allocation is a GpuOutOfMemoryError, not a vague mapping
+   * failure.
+   */
   async read(t: Tensor | GPUBuffer, bytes?: number): Promise<ArrayBuffer> {
     const src = 'buffer' in t ? t.buffer : t;
     const size = Math.ceil((bytes ?? src.size) / 4) * 4;
-    const staging = this.device.createBuffer({
+    this.device.pushErrorScope('out-of-memory');
+    const staging = this.createBuffer({
       label: 'readback',
       size,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    const encoder = this.device.createCommandEncoder({ label: 'readback' });
-    encoder.copyBufferToBuffer(src, 0, staging, 0, size);
-    this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const out = staging.getMappedRange().slice(0);
-    staging.unmap();
-    staging.destroy();
-    return out;
+    const oom = this.device.popErrorScope();
+    try {
+      const encoder = this.device.createCommandEncoder({ label: 'readback' });
+      encoder.copyBufferToBuffer(src, 0, staging, 0, size);
+      this.device.queue.submit([encoder.finish()]);
+      try {
+        await staging.mapAsync(GPUMapMode.READ);
+      } catch (e) {
+        const err = await oom;
+        if (err) throw new GpuOutOfMemoryError('a readback buffer', size, err.message);
+        throw e;
+      }
+      await oom;
+      const out = staging.getMappedRange().slice(0);
+      staging.unmap();
+      return out;
+    } finally {
+      staging.destroy();
+    }
   }
 
   async readF32(t: Tensor | GPUBuffer, count?: number): Promise<Float32Array> {

@@ -46,3 +46,14 @@ export class GpuOutOfMemoryError extends Error {
     this.name = 'GpuOutOfMemoryError';
   }
 }
+
+/** The GPU device was lost (driver reset, another app, sleep, or the fault hook): all on it is gone. */
+export class DeviceLostError extends Error {
+  constructor(
+    readonly reason: string,
+    what: string,
+  ) {
+    super(what);
+    this.name = 'DeviceLostError';
+  }
+}

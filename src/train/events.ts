@@ -35,6 +35,8 @@ export interface SkippedStepEvent {
   kind: 'skipped';
   step: number;
   reason: string;
+  /** Steps skipped so far in this run (this one included). */
+  skippedSteps: number;
 }
 
 export interface CheckpointEvent {

@@ -43,7 +43,7 @@ export class StepReadback {
   ) {
     for (let i = 0; i <= inFlight; i++) {
       this.staging.push(
-        ctx.device.createBuffer({
+        ctx.createBuffer({
           label: `stats.staging.${i}`,
           size: 32,
           usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
@@ -64,6 +64,8 @@ export class StepReadback {
   submitted(): void {
     const p = this.pending.at(-1)!;
     p.done = p.staging.mapAsync(GPUMapMode.READ);
+    // drain() awaits it; a run that fails first (device lost) must not leave it unhandled.
+    p.done.catch(() => undefined);
   }
 
   /** Readings of the oldest steps until at most `keep` are still in flight, oldest first. */

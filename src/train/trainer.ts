@@ -7,7 +7,9 @@
 // forward + backward; the first also clears the gradients), then one submit for the optimizer
 // (gather, norm, fused AdamW with clipping and the NaN/Inf guard, scatter) that also copies the
 // step's loss and norm into a staging buffer. The host never waits inside a step: it reads the
-// staging buffer of step s-2 while the GPU works on s-1 and s, and emits events in order.
+// staging buffer of step s-2 while the GPU works on s-1 and s, and emits events in order. Each
+// step runs under a StepGuard (step-guard.ts): out-of-memory scope, device loss, NaN streaks, and
+// the fault hook (faults.ts) that tests use to make those happen.
 import type { GpuContext, Tensor } from '../gpu/context.ts';
 import type { TokenizedExample } from '../data/types.ts';
 import { createBackward } from '../model/backward.ts';
@@ -20,6 +22,8 @@ import { chooseKeepActivations, type MemoryPlan } from '../model/plan.ts';
 import type { ModelSource } from '../model/source.ts';
 import type { WeightsProgress } from '../model/weights.ts';
 import { exportAdapter, type AdapterFiles } from './adapter.ts';
+import type { FaultPlan } from './faults.ts';
+import { StepGuard } from './step-guard.ts';
 import { decodeCheckpoint, encodeCheckpoint, CheckpointError } from './checkpoint.ts';
 import { resolveHyper, type TrainHyper, type TrainHyperInput } from './config.ts';
 import { contextFor } from './context.ts';
@@ -59,6 +63,8 @@ export interface TrainerConfig {
   /** Awaited after each in-run evaluation (the engine keeps the best adapter, watches overfitting). */
   afterEval?: (evalLoss: number, step: number) => void | Promise<void>;
   onLoadProgress?: (p: WeightsProgress) => void;
+  /** Faults to inject (tests; see faults.ts). */
+  faults?: FaultPlan;
 }
 
 export interface RunResult {
@@ -212,6 +218,7 @@ export async function createTrainer(
     ctx.device.queue.writeBuffer(engine.buffers.state.buffer, 0, stateHost);
   };
   const emit = (e: TrainEvent) => cfg.onEvent?.(e);
+  const guard = new StepGuard(ctx, cfg.faults ?? {}, engine.plan.total, hyper.lr);
 
   let step = resume?.step ?? 0;
   const clock = new RunClock(resume?.elapsedSeconds ?? 0);
@@ -220,12 +227,15 @@ export async function createTrainer(
 
   /** Emits the events of the oldest steps in flight until at most `keep` remain. */
   async function drain(keep: number) {
+    await guard.settle(keep);
     await readback.drain(keep, (r) => {
       if (r.skipped) {
-        const reason = `non-finite gradient norm (${r.norm}); the update was skipped`;
-        emit({ kind: 'skipped', step: r.step, reason });
+        const n = guard.skipped + 1;
+        const reason = `non-finite gradient norm (${r.norm}); the update was skipped (${n} so far)`;
+        emit({ kind: 'skipped', step: r.step, reason, skippedSteps: n });
       }
       emit(clock.stepEvent(r, totalSteps, ctx.memory.snapshot()));
+      guard.onReading(r.step, r.skipped);
     });
   }
 
@@ -235,27 +245,40 @@ export async function createTrainer(
     const tokens = batches.reduce((a, b) => a + b.trainedTokens, 0);
     const realTokens = batches.reduce((a, b) => a + b.realTokens, 0);
     const lr = schedule.lr(s);
-    batches.forEach((b, i) => {
-      engine.writeInputs(b);
-      writeSeed(subSeed(hyper.seed, s * 4096 + i + 1));
-      const enc = ctx.device.createCommandEncoder({ label: `step ${s + 1} micro-batch ${i}` });
-      if (i === 0) {
-        for (const x of opt.layout) enc.clearBuffer(x.grad.buffer);
-        enc.clearBuffer(lossBuf.buffer);
-      }
-      engine.recordForward(enc);
-      const pass = enc.beginComputePass({ label: 'backward' });
-      backward.record(pass);
-      pass.end();
-      ctx.device.queue.submit([enc.finish()]);
-    });
-    opt.setStep(lr, s + 1, 1 / Math.max(1, tokens));
-    const enc = ctx.device.createCommandEncoder({ label: `step ${s + 1} optimizer` });
-    opt.encode(enc);
     const info = { step: s + 1, lr, tokens, realTokens, epoch: plan.epochProgress };
-    readback.encode(enc, info);
-    ctx.device.queue.submit([enc.finish()]);
-    readback.submitted();
+    // The step's out-of-memory scope is closed even when encoding throws (stack stays balanced).
+    guard.begin(s + 1);
+    try {
+      batches.forEach((b, i) => {
+        engine.writeInputs(b);
+        writeSeed(subSeed(hyper.seed, s * 4096 + i + 1));
+        let enc = ctx.device.createCommandEncoder({ label: `step ${s + 1} micro-batch ${i}` });
+        if (i === 0) {
+          for (const x of opt.layout) enc.clearBuffer(x.grad.buffer);
+          enc.clearBuffer(lossBuf.buffer);
+        }
+        engine.recordForward(enc);
+        if (guard.losesDeviceAt(s + 1, i)) {
+          // The fault hook: the forward on the GPU, the device destroyed, then the backward.
+          ctx.device.queue.submit([enc.finish()]);
+          guard.loseDevice(s + 1);
+          enc = ctx.device.createCommandEncoder({ label: `step ${s + 1} backward ${i}` });
+        }
+        const pass = enc.beginComputePass({ label: 'backward' });
+        backward.record(pass);
+        pass.end();
+        ctx.device.queue.submit([enc.finish()]);
+      });
+      guard.afterBackward(s + 1, opt.layout[0].grad);
+      opt.setStep(lr, s + 1, 1 / Math.max(1, tokens));
+      const enc = ctx.device.createCommandEncoder({ label: `step ${s + 1} optimizer` });
+      opt.encode(enc);
+      readback.encode(enc, info);
+      ctx.device.queue.submit([enc.finish()]);
+      readback.submitted();
+    } finally {
+      guard.end(s + 1);
+    }
     clock.addTokens(realTokens);
     return info;
   }
@@ -285,6 +308,11 @@ export async function createTrainer(
 
   async function checkpoint(): Promise<Uint8Array> {
     await drain(0);
+    const elapsedSeconds = clock.elapsed();
+    const params = await readFlat(ctx, opt, opt.flat);
+    const m = await readFlat(ctx, opt, opt.m);
+    const v = await readFlat(ctx, opt, opt.v);
+    guard.assertDevice('no checkpoint was taken');
     return encodeCheckpoint({
       step,
       totalSteps,
@@ -292,10 +320,10 @@ export async function createTrainer(
       hyper,
       spec,
       baseModel,
-      elapsedSeconds: clock.elapsed(),
-      params: await readFlat(ctx, opt, opt.flat),
-      m: await readFlat(ctx, opt, opt.m),
-      v: await readFlat(ctx, opt, opt.v),
+      elapsedSeconds,
+      params,
+      m,
+      v,
     });
   }
 
@@ -325,7 +353,9 @@ export async function createTrainer(
       pauseRequested = false;
       stopRequested = false;
       clock.start(step);
+      guard.lastRead = step;
       try {
+        if (ctx.lost) throw new Error('the device was lost before the run started');
         while (step < totalSteps) {
           if (pauseRequested || stopRequested) break;
           encodeStep(step);
@@ -349,6 +379,8 @@ export async function createTrainer(
           }
         }
         await drain(0);
+      } catch (e) {
+        throw await guard.failure(e, step);
       } finally {
         clock.stop();
       }

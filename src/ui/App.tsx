@@ -5,14 +5,11 @@ import { StepRail } from './shell/StepRail.tsx';
 import { TopBar } from './shell/TopBar.tsx';
 import { kSteps } from './steps.tsx';
 import { useStudio } from './store/index.ts';
-import { startStudio } from './workerBridge.ts';
 import './shell/shell.css';
 
 export function App() {
   const step = useStudio((s) => s.ui.step);
   const setWebgpu = useStudio((s) => s.setWebgpu);
-
-  useEffect(startStudio, []);
 
   useEffect(() => {
     const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;

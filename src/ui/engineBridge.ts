@@ -18,6 +18,8 @@ import type {
 } from '../worker/engineProtocol.ts';
 import { modelFolderName, useStudio } from './store/index.ts';
 import { takeExamples, tokenizeWithModel } from './workerBridge.ts';
+import { faultsSet, installFaultHook } from './faultHook.ts';
+import { exportEvent } from './export-step/exportJobs.ts';
 
 let worker: Worker | null = null;
 let nextJob = 1;
@@ -48,6 +50,7 @@ function getWorker(): Worker {
     }
     if (s.engine.model.status === 'loading') s.modelFailed(s.engine.model.job, failure);
   };
+  installFaultHook(post); // only with ?faults= in the URL (faultHook.ts)
   return worker;
 }
 
@@ -181,6 +184,15 @@ function handle(msg: EngineEvent): void {
       return s.exportReady(msg.files, s.train.step, msg.which);
     case 'export-failed':
       return s.exportFailed(msg.failure);
+    case 'faults-set':
+      return faultsSet(msg);
+    case 'export-measured':
+    case 'export-measure-failed':
+    case 'export-progress':
+    case 'export-written':
+    case 'export-write-failed':
+    case 'export-cancelled':
+      return exportEvent(msg);
     default: {
       const never: never = msg;
       throw new Error(`unknown engine event ${JSON.stringify(never)}`);
@@ -252,13 +264,15 @@ export async function startTraining(): Promise<void> {
   const s = useStudio.getState();
   s.runPreparing('Taking the tokenized dataset…');
   try {
-    const { name, examples } = await takeExamples();
+    const { name, examples, curation } = await takeExamples();
     const now = useStudio.getState();
     post(
       {
         kind: 'train-start',
         examples,
+        curation,
         datasetName: name || now.dataset.name,
+        datasetReading: now.dataset.reading?.card || undefined,
         settings: now.train.settings,
         template: now.model.template,
         date: now.model.date,

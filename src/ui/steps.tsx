@@ -31,7 +31,7 @@ export const kSteps: StepDef[] = [
   {
     id: 'dataset',
     title: 'Dataset',
-    blurb: 'Report, errors, token preview',
+    blurb: 'Sources, curation, tokens',
     Panel: DatasetPanel,
     useStatus: useDatasetStatus,
   },
@@ -52,7 +52,7 @@ export const kSteps: StepDef[] = [
   {
     id: 'export',
     title: 'Export',
-    blurb: 'PEFT adapter download',
+    blurb: 'Adapter, merged, GGUF, TRL',
     Panel: ExportPanel,
     useStatus: useExportStatus,
   },

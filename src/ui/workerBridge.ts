@@ -5,6 +5,8 @@
 // for the preview and the run) and, for the Train step, asks how long a run with the current
 // settings would be (debounced ~300 ms). The engine bridge takes the tokenized dataset from here.
 import type {
+  ColumnMapping,
+  CurationRecord,
   DatasetInput,
   PreviewSettings,
   PromptItem,
@@ -14,6 +16,7 @@ import type {
   WorkerRequest,
 } from '../worker/protocol.ts';
 import type { ExampleSet, ModelTokenizerFiles, TrainSettings } from '../worker/engineProtocol.ts';
+import { curationEvent } from './curationBridge.ts';
 import { useStudio, type StudioState } from './store/index.ts';
 
 let worker: Worker | null = null;
@@ -22,7 +25,10 @@ let nextJob = 1;
 /** Start requests waiting for their examples, by job. */
 const pendingTakes = new Map<
   number,
-  { resolve: (v: { name: string; examples: ExampleSet }) => void; reject: (e: Error) => void }
+  {
+    resolve: (v: { name: string; examples: ExampleSet; curation: CurationRecord }) => void;
+    reject: (e: Error) => void;
+  }
 >();
 /** Prompt-set requests waiting for their prompts, by job. */
 const pendingPrompts = new Map<
@@ -53,7 +59,8 @@ function getWorker(): Worker {
   return worker;
 }
 
-function post(msg: WorkerRequest): void {
+/** Posts a request to the dataset worker (the curation bridge's requests too). */
+export function post(msg: WorkerRequest): void {
   getWorker().postMessage(msg);
 }
 
@@ -73,6 +80,7 @@ function handle(msg: WorkerEvent): void {
         done: msg.done,
         total: msg.total,
         lines: msg.lines,
+        file: msg.file,
       });
     case 'dataset-parsed':
       s.datasetParsed(msg.job, msg.summary, msg.table, msg.errors);
@@ -82,6 +90,16 @@ function handle(msg: WorkerEvent): void {
       return requestSelected();
     case 'dataset-failed':
       return s.datasetFailed(msg.job, msg.message);
+    case 'dataset-reading':
+      return s.datasetRead(msg.job, msg.reading);
+    case 'dataset-cancelled':
+      return s.datasetCancelled(msg.job);
+    case 'hub-listing':
+      return s.hubListed(msg.job, msg.listing);
+    case 'hub-rows':
+      return s.hubRowsKnown(msg.job, msg.subset, msg.split, msg.rows);
+    case 'hub-failed':
+      return s.hubLookupFailed(msg.job, msg.message);
     case 'template-ready':
       return s.templateReady(msg.template);
     case 'template-failed':
@@ -91,7 +109,9 @@ function handle(msg: WorkerEvent): void {
     case 'example-failed':
       return s.exampleFailed(msg.line, msg.message);
     case 'examples':
-      pendingTakes.get(msg.job)?.resolve({ name: msg.name, examples: msg.examples });
+      pendingTakes
+        .get(msg.job)
+        ?.resolve({ name: msg.name, examples: msg.examples, curation: msg.curation });
       pendingTakes.delete(msg.job);
       return;
     case 'examples-failed':
@@ -112,6 +132,13 @@ function handle(msg: WorkerEvent): void {
       pendingPrompts.get(msg.job)?.reject(new Error(msg.message));
       pendingPrompts.delete(msg.job);
       return;
+    case 'lint-progress':
+    case 'dataset-curated':
+    case 'curate-failed':
+    case 'example-curation':
+    case 'draft-detail':
+    case 'curated-export':
+      return curationEvent(msg);
     default: {
       const never: never = msg;
       throw new Error(`unknown worker event ${JSON.stringify(never)}`);
@@ -135,15 +162,33 @@ export function tokenizeWithModel(files: ModelTokenizerFiles): void {
   loadTokenizer({ kind: 'model', ...files });
 }
 
-/** Reads, validates and (when a tokenizer is ready) tokenizes a dataset file or sample URL. */
-export function loadDataset(input: DatasetInput): void {
+/** Reads, validates and (when a tokenizer is ready) tokenizes a dataset file, sample URL or Hub
+ * split, through a column mapping when one is given. */
+export function loadDataset(input: DatasetInput, mapping: ColumnMapping | null = null): void {
   const job = nextJob++;
-  useStudio.getState().datasetStarted(job, input);
-  post({ kind: 'load-dataset', job, input });
+  useStudio.getState().datasetStarted(job, input, mapping);
+  post({ kind: 'load-dataset', job, input, mapping });
 }
 
-/** The tokenized dataset, for training (its buffers are the caller's to transfer). */
-export function takeExamples(): Promise<{ name: string; examples: ExampleSet }> {
+/** Stops reading the current dataset (its downloads are aborted). */
+export function cancelDataset(): void {
+  post({ kind: 'cancel-dataset', job: useStudio.getState().dataset.job });
+}
+
+/** The subsets and splits of a Hub dataset, then their row counts, into the Hub picker. */
+export function lookUpHubDataset(repo: string, endpoint: string, token: string): void {
+  const job = nextJob++;
+  useStudio.getState().hubLookupStarted(job);
+  post({ kind: 'hub-lookup', job, repo, endpoint, token: token || undefined });
+}
+
+/** The curated tokenized dataset, for training (its buffers are the caller's to transfer), and
+ * what curation changed in it. */
+export function takeExamples(): Promise<{
+  name: string;
+  examples: ExampleSet;
+  curation: CurationRecord;
+}> {
   const job = nextJob++;
   return new Promise((resolve, reject) => {
     pendingTakes.set(job, { resolve, reject });
@@ -166,7 +211,8 @@ export function selectExample(line: number | null): void {
   requestSelected();
 }
 
-function requestSelected(): void {
+/** Asks the worker for the selected example's tokens (and its curation state) again. */
+export function requestSelected(): void {
   const { selectedLine } = useStudio.getState().dataset;
   if (selectedLine !== null) post({ kind: 'get-example', line: selectedLine });
 }
@@ -209,14 +255,3 @@ useStudio.subscribe((state, prev) => {
     planTimer = setTimeout(requestPlan, 300);
   }
 });
-
-let started = false;
-/** First visit: load the default Hub tokenizer so a sample previews with no setup at all. */
-export function startStudio(): void {
-  if (started) return;
-  started = true;
-  const s = useStudio.getState();
-  if (s.model.tokenizer.status === 'idle' && s.model.sourceKind === 'hub') {
-    loadTokenizer({ kind: 'hub', id: s.model.hubId, endpoint: s.model.endpoint });
-  }
-}

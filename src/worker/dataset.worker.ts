@@ -1,13 +1,11 @@
-// The dataset worker: reads a dataset file of any kind (src/data's row sources) with progress, tokenizes
+// The dataset worker: reads a dataset file of any kind (src/data's row sources) or a Hugging Face
+// Hub split (datasetHub.ts) with progress, optionally through a column mapping, tokenizes
 // every example with the chosen tokenizer and chat template (once a model is loaded: the model's
 // own tokenizer files, sent by the engine), keeps the tokens, and answers the UI: one example's
 // tokens for the preview, the run plan for the Train form's settings, the tokenized dataset
 // itself for training, and prompts with references for the Try step's prompt set. The preview and the trainer read the same token arrays, so what the preview
 // shows is what trains. Runs off the main thread so a 100 MB / 100k-line file never freezes the page.
 import {
-  copyExampleSet,
-  detectSourceFormat,
-  openRows,
   readExamples,
   exampleSetBuffers,
   ExampleSetBuilder,
@@ -18,11 +16,25 @@ import {
   type RowItem,
   type TokenCountsOrFailure,
 } from '../data/index.ts';
+import { mappingFormat, type ColumnMapping } from '../data/mapping.ts';
 import { planRun } from '../engine/index.ts';
 import { loadTokenizerFrom, makeRenderer, type LoadedTokenizer, type Renderer } from './dataApi.ts';
 import { promptsFor } from './datasetPrompts.ts';
+import { lookUp } from './datasetLookup.ts';
+import { datasetReading } from './datasetReading.ts';
+import { keepFirstRows, openSource } from './datasetSource.ts';
 import { tokenPieces } from './pieces.ts';
+import { keptCounts, keptRows, startCuration } from './datasetCuration.ts';
+import { curatedSet } from './curationOutput.ts';
+import {
+  handleCuration,
+  lintDataset,
+  lintTokenized,
+  sendExampleCuration,
+} from './curationRequests.ts';
+import { rememberTokenizerSource, subWorkers, tokenizeOnWorkers } from './tokenize-workers.ts';
 import type {
+  CurationRecord,
   DatasetInput,
   ExampleDetail,
   PreviewSettings,
@@ -84,14 +96,6 @@ const yieldToMessages = () => new Promise<void>((r) => setTimeout(r, 0));
 const kProgressMs = 80;
 const kInterimMs = 5000;
 
-/** The dataset as bytes the row sources read: the picked File, or a sample fetched once. */
-async function openInput(input: DatasetInput): Promise<{ name: string; data: Blob }> {
-  if (input.kind === 'file') return { name: input.file.name, data: input.file };
-  const res = await fetch(input.url);
-  if (!res.ok) throw new Error(`Could not fetch ${input.url}: HTTP ${res.status}`);
-  return { name: input.name, data: await res.blob() };
-}
-
 /** A row source that stops when a newer request supersedes `job` and lets messages through. */
 async function* guarded(job: number, rows: AsyncIterable<RowItem>): AsyncGenerator<RowItem> {
   let last = performance.now();
@@ -106,38 +110,46 @@ async function* guarded(job: number, rows: AsyncIterable<RowItem>): AsyncGenerat
   }
 }
 
-async function readDataset(job: number, input: DatasetInput): Promise<void> {
-  const { name, data } = await openInput(input);
-  // Every file kind the data layer reads (JSONL, JSONL.gz, JSON, CSV/TSV, Parquet), row numbers
-  // kept, well-known schemas (Dolly, question/answer, ...) recognized: the CLI reads the same way.
+/** Aborts the network reads of the dataset being read (Cancel, or a newer load). */
+let readAbort = new AbortController();
+
+async function readDataset(
+  job: number,
+  input: DatasetInput,
+  mapping: ColumnMapping | null,
+): Promise<void> {
+  readAbort.abort();
+  readAbort = new AbortController();
+  // Every source (a file of any kind src/data reads, a sample URL, a Hub split), row numbers kept,
+  // well-known schemas (Dolly, question/answer, ...) recognized, or read through the user's
+  // column mapping: the CLI reads the same way.
   let lastSent = 0;
-  const rows = openRows(
-    { name, data },
-    {
-      // A file without a known extension (e.g. .txt) is read as JSON Lines, as it always was.
-      format: detectSourceFormat(name) ?? 'jsonl',
-      onProgress: (p) => {
-        const now = performance.now();
-        if (now - lastSent < kProgressMs) return;
-        lastSent = now;
-        send({
-          kind: 'dataset-progress',
-          job,
-          phase: 'reading',
-          done: p.bytes,
-          total: Math.max(p.totalBytes, p.bytes),
-          lines: p.rows,
-        });
-      },
-    },
-  );
-  const result = await readExamples(guarded(job, rows));
+  const source = await openSource(input, readAbort.signal, (p) => {
+    const now = performance.now();
+    if (now - lastSent < kProgressMs) return;
+    lastSent = now;
+    const { bytes, totalBytes, rows, file } = p;
+    send({
+      kind: 'dataset-progress',
+      job,
+      phase: 'reading',
+      done: bytes,
+      total: totalBytes,
+      lines: rows,
+      file,
+    });
+  });
+  const { name } = source;
+  const firstRows: unknown[] = [];
+  const rows = keepFirstRows(source.rows, firstRows);
+  const result = await readExamples(guarded(job, rows), mapping ? { mapping } : {});
   if (jobSuperseded(job)) return;
+  send({ kind: 'dataset-reading', job, reading: datasetReading(result, firstRows, mapping) });
   const facts = parseFacts(result);
   const dataset: Dataset = {
     job,
     name,
-    bytes: data.size,
+    bytes: source.bytes(),
     errorLines: new Set(result.errors.map((e) => e.line)).size,
     examples: result.examples,
     facts,
@@ -145,11 +157,13 @@ async function readDataset(job: number, input: DatasetInput): Promise<void> {
     tokenized: null,
   };
   state.dataset = dataset;
+  startCuration(dataset, result);
   const table = exampleTable(dataset.examples, facts);
   send(
     { kind: 'dataset-parsed', job, summary: summaryOf(dataset), table, errors: result.errors },
     transferables(table),
   );
+  await lintDataset(dataset, () => !jobSuperseded(job));
   await tokenizeDataset();
 }
 
@@ -161,7 +175,9 @@ function jobSuperseded(job: number): boolean {
 
 function summaryOf(d: Dataset) {
   const summary = datasetSummary(d.name, d.bytes, d.errorLines, d.facts);
-  if (d.tokenized) summary.tokens = tokenStats(d.tokenized.counts, d.tokenized.maxLength);
+  if (d.tokenized) {
+    summary.tokens = tokenStats(keptCounts(d, d.tokenized.counts), d.tokenized.maxLength);
+  }
   return summary;
 }
 
@@ -180,41 +196,68 @@ async function tokenizeDataset(): Promise<void> {
   };
   let last = performance.now();
   let lastInterim = last;
-  for (let i = 0; i < examples.length; i++) {
-    const r = renderer.tokenize(examples[i]);
+  const take = (i: number, r: ReturnType<Renderer['tokenize']>) => {
     if ('error' in r) work.counts.push(r);
     else {
       work.counts.push(tokenCounts(r.example));
       work.setIndex[i] = work.set.push(r.example);
     }
+  };
+  const superseded = () => state.epoch !== epoch || state.dataset !== dataset;
+  /** Sends progress (and interim statistics) when due; true when it did (time to yield). */
+  const tick = (done: number): boolean => {
     const now = performance.now();
     if (now - lastInterim > kInterimMs) {
       // Large datasets take a while: show the statistics of what is tokenized so far.
       lastInterim = now;
       sendTokenized(dataset, work, false);
     }
-    if (now - last > kProgressMs) {
-      last = now;
-      send({
-        kind: 'dataset-progress',
-        job,
-        phase: 'tokenizing',
-        done: i + 1,
-        total: examples.length,
-        lines: dataset.examples.length + dataset.errorLines,
-      });
+    if (now - last <= kProgressMs) return false;
+    last = now;
+    send({
+      kind: 'dataset-progress',
+      job,
+      phase: 'tokenizing',
+      done,
+      total: examples.length,
+      lines: dataset.examples.length + dataset.errorLines,
+    });
+    return true;
+  };
+  let start = 0;
+  const workers = subWorkers(examples.length, tokenizer);
+  if (workers > 0) {
+    // A big set on several cores: sub-workers tokenize, merged here in row order (same result).
+    const pooled = await tokenizeOnWorkers({
+      examples,
+      workers,
+      loaded: tokenizer,
+      settings,
+      onResult: take,
+      onProgress: (done) => {
+        tick(done);
+        return !superseded();
+      },
+    });
+    if (superseded()) return;
+    start = pooled.done; // all of them, or where a failed pool stopped: the rest is done here
+  }
+  for (let i = start; i < examples.length; i++) {
+    take(i, renderer.tokenize(examples[i]));
+    if (tick(i + 1)) {
       await yieldToMessages();
-      if (state.epoch !== epoch || state.dataset !== dataset) return;
+      if (superseded()) return;
     }
   }
   dataset.tokenized = work;
   sendTokenized(dataset, work, true);
+  lintTokenized(state, dataset);
 }
 
 function sendTokenized(dataset: Dataset, work: Tokenized, done: boolean): void {
   const columns = done ? tokenColumns(dataset.examples, dataset.facts, work.counts) : null;
   const summary = datasetSummary(dataset.name, dataset.bytes, dataset.errorLines, dataset.facts);
-  summary.tokens = tokenStats(work.counts, work.maxLength);
+  summary.tokens = tokenStats(keptCounts(dataset, work.counts), work.maxLength);
   send(
     { kind: 'dataset-tokenized', job: dataset.job, summary, columns, done },
     columns ? transferables(columns) : [],
@@ -250,8 +293,9 @@ function exampleDetail(line: number): ExampleDetail | null {
   };
 }
 
-/** The tokenized dataset for training: a transferable copy, with the tokenization's fingerprint. */
-function takeExamples(): { name: string; set: ExampleSet } {
+/** The curated tokenized dataset for training (dropped rows out, edits and rows written by hand
+ * in): a transferable copy, with the tokenization's fingerprint and the curation record. */
+function takeExamples(): { name: string; set: ExampleSet; curation: CurationRecord } {
   const d = state.dataset;
   if (!d) throw new Error('Choose a dataset first (Dataset step).');
   if (!d.tokenized) throw new Error('The dataset is still being tokenized: wait for it to finish.');
@@ -260,14 +304,14 @@ function takeExamples(): { name: string; set: ExampleSet } {
       "The dataset was tokenized with the Model step's tokenizer, not the loaded model's: load the model, wait for the preview to re-tokenize, then start.",
     );
   }
-  return { name: d.name, set: copyExampleSet(d.tokenized.set.view(d.tokenized.fingerprint)) };
+  return { name: d.name, ...curatedSet(d, d.tokenized.fingerprint) };
 }
 
 /** Token lengths of the trainable examples (what the run plan needs). */
 function trainableLengths(): number[] {
-  const t = state.dataset?.tokenized;
-  if (!t) return [];
-  const set = t.set.view('');
+  const d = state.dataset;
+  if (!d?.tokenized) return [];
+  const { set } = curatedSet(d, ''); // the curated rows: what trains
   const out: number[] = [];
   for (let i = 0; i < set.count; i++) {
     const a = set.offsets[i];
@@ -314,6 +358,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
       if (source.kind === 'model' && state.tokenizer?.fingerprint === source.fingerprint) {
         const info = { ...state.tokenizer.info, name: source.name, fromModel: true };
         state.tokenizer = { ...state.tokenizer, info };
+        rememberTokenizerSource(state.tokenizer, source);
         send({ kind: 'tokenizer-ready', job, info });
         return;
       }
@@ -337,6 +382,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
       // A slower, older request (a Hub download) must not replace a newer one (local files).
       if (job !== latestTokenizerJob) return;
       state.tokenizer = loaded;
+      rememberTokenizerSource(loaded, source);
       invalidate();
       send({ kind: 'tokenizer-ready', job, info: loaded.info });
       if (rebuildRenderer()) await tokenizeDataset();
@@ -346,14 +392,33 @@ async function handle(msg: WorkerRequest): Promise<void> {
       latestDatasetJob = msg.job;
       state.epoch++;
       try {
-        await readDataset(msg.job, msg.input);
+        if (msg.mapping) mappingFormat(msg.mapping); // an incomplete mapping fails here, once
+        await readDataset(msg.job, msg.input, msg.mapping ?? null);
       } catch (err) {
-        send({ kind: 'dataset-failed', job: msg.job, message: errorMessage(err) });
+        // A cancelled or replaced read ends quietly (its aborted downloads throw).
+        if (!jobSuperseded(msg.job)) {
+          send({ kind: 'dataset-failed', job: msg.job, message: errorMessage(err) });
+        }
       }
+      return;
+    }
+    case 'cancel-dataset': {
+      if (msg.job !== latestDatasetJob) return;
+      latestDatasetJob = 0;
+      state.epoch++;
+      readAbort.abort();
+      // Read already: the cancelled dataset must not be tokenized on, nor trained.
+      if (state.dataset?.job === msg.job) state.dataset = null;
+      send({ kind: 'dataset-cancelled', job: msg.job });
+      return;
+    }
+    case 'hub-lookup': {
+      await lookUp(msg.job, msg.repo, msg.endpoint, msg.token);
       return;
     }
     case 'get-example': {
       try {
+        sendExampleCuration(state.dataset, msg.line);
         const detail = exampleDetail(msg.line);
         if (detail) send({ kind: 'example-detail', detail });
       } catch (err) {
@@ -363,8 +428,11 @@ async function handle(msg: WorkerRequest): Promise<void> {
     }
     case 'take-examples': {
       try {
-        const { name, set } = takeExamples();
-        send({ kind: 'examples', job: msg.job, name, examples: set }, exampleSetBuffers(set));
+        const { name, set, curation } = takeExamples();
+        send(
+          { kind: 'examples', job: msg.job, name, examples: set, curation },
+          exampleSetBuffers(set),
+        );
       } catch (err) {
         send({ kind: 'examples-failed', job: msg.job, message: errorMessage(err) });
       }
@@ -378,12 +446,16 @@ async function handle(msg: WorkerRequest): Promise<void> {
       try {
         const d = state.dataset;
         if (!d) throw new Error('Choose a dataset first (Dataset step).');
-        send({ kind: 'prompts', job: msg.job, items: promptsFor(d.examples, d.byLine, msg.pick) });
+        send({ kind: 'prompts', job: msg.job, items: promptsFor(...keptRows(d), msg.pick) });
       } catch (err) {
         send({ kind: 'prompts-failed', job: msg.job, message: errorMessage(err) });
       }
       return;
     }
+    case 'curate':
+    case 'preview-draft':
+    case 'export-curated':
+      return handleCuration(state, msg, tokenizeDataset);
     default: {
       const never: never = msg;
       throw new Error(`unknown request ${JSON.stringify(never)}`);

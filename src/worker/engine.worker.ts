@@ -3,7 +3,8 @@
 // resumes and stops, keeps a checkpoint in IndexedDB so a reloaded tab can resume, generates base
 // vs tuned side by side (one prompt, or a prompt set: engineSets.ts), measures one example's
 // per-token losses (engineLosses.ts) and every example's mean loss (engineExampleLosses.ts), and
-// exports the PEFT adapter (the last or the best eval loss's) with its model card. It calls the
+// exports the PEFT adapter (the last or the best eval loss's) with its model card, and the merged
+// model, GGUF, LoRA GGUF and TRL project, streamed to disk (engineExport.ts). It calls the
 // engine's one API (src/engine) and nothing under it; the UI talks to it only through
 // engineProtocol.ts.
 import { chatTemplateFor } from '../data/index.ts';
@@ -24,12 +25,14 @@ import {
   type ModelSource,
   type Sampling,
 } from '../engine/index.ts';
-import { resumeSaved, runLoop, startRun, stopRun } from './engineRun.ts';
+import { resumeSaved, runLoop, savedRun, setFaults, startRun, stopRun } from './engineRun.ts';
+import { recoverFromLoss } from './engineRecovery.ts';
 import { cancelExampleLosses, exampleLosses, stopExampleLosses } from './engineExampleLosses.ts';
 import { tokenLosses } from './engineLosses.ts';
+import { handleExport } from './engineExport.ts';
 import { adapterOf, generateSet, idleRun } from './engineSets.ts';
 import { engine, needEngine, send, st } from './engineState.ts';
-import { clearRun, loadRun } from './engineStore.ts';
+import { idbRunStorage } from './engineStore.ts';
 import type {
   AdapterChoice,
   EngineRequest,
@@ -108,7 +111,7 @@ async function loadModel(job: number, spec: ModelSpec, template: TemplateChoice,
       demo: spec.kind === 'demo',
       tokenizerName: spec.kind === 'demo' ? kDemoTokenizerName : undefined,
     });
-    st.loaded = { spec, model };
+    st.loaded = { spec, model, template, date, job };
     // Once per GPU (the choices persist in IndexedDB): before any run or generator builds ops.
     if (!e.tuned()) {
       await e.tune((p) =>
@@ -191,6 +194,8 @@ async function exportFiles(datasetName: string, datasetExamples: number, which: 
           finalLoss: run.lastLoss,
           finalEvalLoss: run.lastEval,
           elapsedSeconds: run.elapsed,
+          curation: run.curation,
+          datasetReading: run.datasetReading,
           device:
             e.info.description || [e.info.vendor, e.info.architecture].filter(Boolean).join(' '),
         }),
@@ -206,10 +211,15 @@ async function exportFiles(datasetName: string, datasetExamples: number, which: 
 // ---------------------------------------------------------------------------------------------
 
 async function announceSaved() {
-  const rec = await loadRun();
-  send({ kind: 'saved-run', run: rec && rec.run.step < rec.run.totalSteps ? rec.run : null });
+  send({ kind: 'saved-run', run: await savedRun() });
 }
-st.onLost = () => void announceSaved();
+st.onLost = (loss) =>
+  void recoverFromLoss(loss, {
+    loadModel: (m) => loadModel(m.job, m.spec, m.template, m.date),
+    announceSaved,
+    canResume: () => !!st.loaded && !st.run,
+    resume: (note) => handle({ kind: 'train-resume-saved', note }),
+  });
 
 async function handle(msg: EngineRequest): Promise<void> {
   switch (msg.kind) {
@@ -241,9 +251,11 @@ async function handle(msg: EngineRequest): Promise<void> {
       stopExampleLosses();
       try {
         if (msg.kind === 'train-start') {
-          await startRun(msg.settings, msg.examples, msg.datasetName, msg.template, msg.date, null);
+          const { datasetName, datasetReading, curation } = msg;
+          const facts = { datasetName, datasetReading, curation };
+          await startRun(msg.settings, msg.examples, facts, msg.template, msg.date, null);
         } else {
-          await resumeSaved();
+          await resumeSaved(msg.note);
         }
       } catch (err) {
         const failure = toFailure(err);
@@ -266,8 +278,10 @@ async function handle(msg: EngineRequest): Promise<void> {
       return;
     case 'train-stop':
       return stopRun();
+    case 'set-faults':
+      return setFaults(msg.spec);
     case 'discard-saved':
-      await clearRun();
+      await idbRunStorage.clear();
       return announceSaved();
     case 'generate':
       return generate(msg.job, msg.prompt, msg.sampling, msg.which);
@@ -284,6 +298,10 @@ async function handle(msg: EngineRequest): Promise<void> {
       return cancelExampleLosses(msg.job);
     case 'export':
       return exportFiles(msg.datasetName, msg.datasetExamples, msg.which);
+    case 'export-measure':
+    case 'export-write':
+    case 'export-cancel':
+      return handleExport(msg, (spec) => sourceOf(spec, () => {}));
     default: {
       const never: never = msg;
       throw new Error(`unknown request ${JSON.stringify(never)}`);

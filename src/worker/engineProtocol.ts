@@ -5,6 +5,7 @@
 // what to do), the settings as its TrainSettings. Everything is structured-cloneable (File objects
 // and typed arrays included). The UI imports types from here and protocol.ts only.
 import type {
+  CurationRecord,
   DeviceInfo,
   EngineFailure,
   MemoryEstimate,
@@ -17,8 +18,10 @@ import type {
 import type { ExampleSet } from '../data/exampleset.ts';
 import type { GenerationSummary } from '../data/index.ts';
 import type { ExampleDetail, PromptItem, TemplateChoice } from './protocol.ts';
+import type { ExportEvent, ExportRequest } from './exportProtocol.ts';
 
 export type {
+  CurationRecord,
   DeviceInfo,
   EngineFailure,
   MemoryEstimate,
@@ -32,6 +35,15 @@ export type {
   GenerationSummary,
   PromptItem,
 };
+export type {
+  ExportKind,
+  ExportMeasure,
+  ExportOptions,
+  ExportTarget,
+  GgufType,
+  MergeDtype,
+  TrlInput,
+} from './exportProtocol.ts';
 export type {
   EngineErrorKind,
   MemoryKnobs,
@@ -70,9 +82,17 @@ export interface SavedRun {
   modelName: string;
   modelKind: ModelSpec['kind'];
   datasetName: string;
+  /** How the dataset's rows were read (column mapping, recognised schemas), for the model card. */
+  datasetReading?: string;
+  /** The Dataset step's curation of the run's examples, for the model card of a resumed run. */
+  curation?: CurationRecord;
   settings: TrainSettings;
   /** Metrics so far, so the chart continues where it was. */
   history: { step: number; loss: number | null; lr: number; evalLoss?: number }[];
+  /** Set when a newer checkpoint was damaged and Resume uses this one instead: what happened. */
+  warning?: string;
+  /** Set when the run cannot be resumed (no whole checkpoint, a damaged dataset): what is wrong. */
+  problem?: string;
 }
 
 export interface ExportFiles {
@@ -124,15 +144,24 @@ export type EngineRequest =
        * this model's tokenizer + template + date + max length). */
       examples: ExampleSet;
       datasetName: string;
+      /** How the rows were read: the column mapping (`--columns` spec) and recognised schemas. */
+      datasetReading?: string;
       settings: TrainSettings;
       template: TemplateChoice;
       date: string;
+      /** The Dataset step's curation of these examples (the model card says it). */
+      curation?: CurationRecord;
     }
-  | { kind: 'train-resume-saved' }
+  /** `note`: why, when the worker resumes by itself (after a device loss); shown with the run. */
+  | { kind: 'train-resume-saved'; note?: string }
   | { kind: 'train-pause' }
   | { kind: 'train-continue' }
   | { kind: 'train-stop' }
   | { kind: 'discard-saved' }
+  /** The fault-injection hook (src/train/faults.ts), for tests and for trying the failure paths:
+   * `spec` ('lose-device@5,oom@3,nan@4', '' for none) applies to the next started run only. The
+   * studio posts it only when its URL has `?faults=` (engineBridge.ts `installFaultHook`). */
+  | { kind: 'set-faults'; spec: string }
   | { kind: 'generate'; job: number; prompt: string; sampling: Sampling; which: AdapterChoice }
   /** Base and tuned answer every item, one generator per model for the whole set. */
   | {
@@ -150,7 +179,9 @@ export type EngineRequest =
    * the example browser's hardest-first sort. Cancellable between chunks. */
   | { kind: 'example-losses'; job: number; examples: ExampleSet; which: AdapterChoice }
   | { kind: 'cancel-example-losses'; job: number }
-  | { kind: 'export'; datasetName: string; datasetExamples: number; which: AdapterChoice };
+  | { kind: 'export'; datasetName: string; datasetExamples: number; which: AdapterChoice }
+  /** The merged model, GGUF, LoRA GGUF and TRL project: measure, write, cancel. */
+  | ExportRequest;
 
 // ---------------------------------------------------------------------------------------------
 // worker → UI
@@ -226,7 +257,10 @@ export type EngineEvent =
   | { kind: 'example-losses-cancelled'; job: number }
   | { kind: 'example-losses-failed'; job: number; failure: EngineFailure }
   | { kind: 'export-ready'; files: ExportFiles; which: AdapterChoice }
-  | { kind: 'export-failed'; failure: EngineFailure };
+  | { kind: 'export-failed'; failure: EngineFailure }
+  /** The answer to set-faults: the plan as the engine read it, or why it could not. */
+  | { kind: 'faults-set'; plan: string; failure?: EngineFailure }
+  | ExportEvent;
 
 // The defaults the Train form starts from and resets to: the engine's one table (the CLI's flags
 // default to the same values), and the Try step's sampling defaults.

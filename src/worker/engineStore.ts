@@ -1,31 +1,28 @@
-// Where a run survives a closed or reloaded tab: IndexedDB (available in workers), one record
-// with the latest checkpoint bytes, what the run needs to start again (the tokenized dataset as the
-// preview showed it, the template) and the metrics so far. Written every
-// `checkpointEvery` steps and when the run stops; removed when the user discards it. A second
-// object store keeps the kernel autotuning choices per adapter.
+// Where a run survives a closed or reloaded tab, a lost GPU device or a crash: IndexedDB (available
+// in workers). The store 'runs' holds the current run (its tokenized dataset as the preview showed
+// it, the template, a SHA-256 of the dataset); the store 'checkpoints' holds its two newest
+// checkpoints by step, each with the metrics so far and a SHA-256 of its bytes. Each checkpoint is
+// written in ONE readwrite transaction with durability 'strict' (the new checkpoint, its digest and
+// the deletion of the one it supersedes commit together or not at all); which ones are kept and
+// which one a resume uses is checkpointSlots.ts. A third store keeps the kernel autotuning choices
+// per adapter.
 import type { TuneStore } from '../engine/index.ts';
-import type { ExampleSet, SavedRun, TemplateChoice } from './engineProtocol.ts';
-
-export interface StoredRun {
-  run: SavedRun;
-  checkpoint: Uint8Array;
-  /** The tokenized dataset the run trains on. */
-  examples: ExampleSet;
-  template: TemplateChoice;
-  date: string;
-}
+import type { RunStorage, StoreOp, StoredKeys } from './checkpointSlots.ts';
 
 const kDb = 'sft-studio';
-const kStore = 'runs';
+const kRuns = 'runs';
+const kCheckpoints = 'checkpoints';
 const kTuneStore = 'tuning'; // kernel autotuning results per adapter (src/gpu/autotune.ts)
 const kKey = 'current';
 // v3: runs keep the tokenized dataset (v2 kept the file and tokenized it again).
+// v4: checkpoints in their own store, two kept, each with a SHA-256 (a v3 run still resumes).
+const kVersion = 4;
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(kDb, 3);
+    const req = indexedDB.open(kDb, kVersion);
     req.onupgradeneeded = () => {
-      for (const name of [kStore, kTuneStore]) {
+      for (const name of [kRuns, kTuneStore, kCheckpoints]) {
         if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
       }
     };
@@ -34,23 +31,36 @@ function open(): Promise<IDBDatabase> {
   });
 }
 
-async function tx<T>(
+/** Runs `fn` in one transaction over `stores`; resolves when it has committed. */
+async function transact<T>(
+  stores: string[],
   mode: IDBTransactionMode,
-  fn: (store: IDBObjectStore) => IDBRequest<T>,
-  storeName = kStore,
+  fn: (t: IDBTransaction) => () => T,
+  durability: IDBTransactionDurability = 'default',
 ): Promise<T> {
   const db = await open();
   try {
     return await new Promise<T>((resolve, reject) => {
-      const t = db.transaction(storeName, mode);
-      const req = fn(t.objectStore(storeName));
-      t.oncomplete = () => resolve(req.result);
+      const t = db.transaction(stores, mode, { durability });
+      const result = fn(t);
+      t.oncomplete = () => resolve(result());
       t.onerror = () => reject(t.error ?? new Error('IndexedDB transaction failed'));
       t.onabort = () => reject(t.error ?? new Error('IndexedDB transaction aborted'));
     });
   } finally {
     db.close();
   }
+}
+
+async function tx<T>(
+  mode: IDBTransactionMode,
+  fn: (store: IDBObjectStore) => IDBRequest<T>,
+  storeName: string,
+): Promise<T> {
+  return transact([storeName], mode, (t) => {
+    const req = fn(t.objectStore(storeName));
+    return () => req.result;
+  });
 }
 
 /** Kernel tuning results survive reloads: the next session on this GPU starts without tuning. */
@@ -72,20 +82,49 @@ export const idbTuneStore: TuneStore = {
   },
 };
 
-export async function saveRun(rec: StoredRun): Promise<void> {
-  await tx('readwrite', (s) => s.put(rec, kKey));
-}
-
-export async function loadRun(): Promise<StoredRun | null> {
-  try {
-    const rec = (await tx('readonly', (s) => s.get(kKey))) as Partial<StoredRun> | undefined;
-    // A run saved by an older studio (without its tokenized dataset) cannot be resumed as it is.
-    return rec && rec.examples && rec.run && rec.checkpoint ? (rec as StoredRun) : null;
-  } catch {
-    return null;
+function apply(t: IDBTransaction, ops: StoreOp[]) {
+  for (const op of ops) {
+    if (op.kind === 'put-run') t.objectStore(kRuns).put(op.rec, kKey);
+    else if (op.kind === 'put-checkpoint') t.objectStore(kCheckpoints).put(op.rec, op.rec.step);
+    else t.objectStore(kCheckpoints).delete(op.step);
   }
 }
 
-export async function clearRun(): Promise<void> {
-  await tx('readwrite', (s) => s.delete(kKey));
-}
+/** The studio's runs in IndexedDB. */
+export const idbRunStorage: RunStorage = {
+  update: (plan) =>
+    transact(
+      [kRuns, kCheckpoints],
+      'readwrite',
+      (t) => {
+        // Read the keys, then write, inside the same transaction: nothing can come between.
+        const run = t.objectStore(kRuns).get(kKey);
+        const steps = t.objectStore(kCheckpoints).getAllKeys();
+        let pending = 2;
+        const keys: StoredKeys = { runId: null, steps: [] };
+        const read = () => {
+          if (--pending > 0) return;
+          const id = (run.result as { id?: unknown } | undefined)?.id;
+          keys.runId = typeof id === 'string' ? id : null;
+          keys.steps = steps.result.filter((k): k is number => typeof k === 'number');
+          apply(t, plan(keys));
+        };
+        run.onsuccess = read;
+        steps.onsuccess = read;
+        return () => undefined;
+      },
+      'strict',
+    ),
+  readAll: () =>
+    transact([kRuns, kCheckpoints], 'readonly', (t) => {
+      const run = t.objectStore(kRuns).get(kKey);
+      const checkpoints = t.objectStore(kCheckpoints).getAll();
+      return () => ({ run: run.result as unknown, checkpoints: checkpoints.result as unknown[] });
+    }),
+  clear: () =>
+    transact([kRuns, kCheckpoints], 'readwrite', (t) => {
+      t.objectStore(kRuns).delete(kKey);
+      t.objectStore(kCheckpoints).clear();
+      return () => undefined;
+    }),
+};

@@ -92,6 +92,9 @@ export function exampleTable(examples: Example[], facts: ParseFacts): ExampleTab
     turns: new Uint16Array(n),
     previewText: '',
     previewStart: new Int32Array(n + 1),
+    // filled by the curation (datasetCuration.ts) once the lint has run
+    lint: new Uint16Array(n),
+    curation: new Uint8Array(n),
     ...tokenColumns(examples, facts, null),
   };
   const previews: string[] = [];
@@ -121,6 +124,8 @@ export function transferables(cols: Partial<ExampleTable>): ArrayBuffer[] {
     cols.tokens,
     cols.trained,
     cols.previewStart,
+    cols.lint,
+    cols.curation,
   ]
     .filter((a) => a !== undefined)
     .map((a) => a.buffer as ArrayBuffer);

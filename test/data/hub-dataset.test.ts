@@ -1,7 +1,8 @@
 // Hub datasets against a local fake Hub (test/fixtures/fake-hub.ts): subset and split choice,
 // the Parquet conversion's redirects, range requests only, rows numbered across a split's files,
 // a row limit that leaves later files unread, one file of a repo at a revision, clear 404 and
-// 401/403 messages, progress, and a second load from the cache with the server gone.
+// 401/403 messages, progress, and a second load from the cache with the server gone: a whole
+// split cached file by file, "first N rows" cached as the byte ranges read (range-cache.ts).
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,7 +15,12 @@ import {
 import { openRows, readExamples, type RowItem } from '../../src/data/sources/index';
 import { memoryCache } from '../../src/model/io/cache';
 import { startFakeHub, type FakeDatasetRepo, type FakeHub } from '../fixtures/fake-hub';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parquetMetadata } from 'hyparquet';
+import { planRead, rangeIndexKey, type RangeStore } from '../../src/data/range-cache';
+import { diskCache } from '../../src/cli/model-source';
 
 const rows = (name: string) =>
   fileURLToPath(new URL(`../fixtures/data/rows/${name}`, import.meta.url));
@@ -33,6 +39,7 @@ const repos: Record<string, FakeDatasetRepo> = {
   'org/multi': { parquet: { en: { train: [rows('chat-snappy.parquet')] }, fr: { train: [] } } },
   'org/single': { parquet: { qa: { validation: [rows('chat-gzip.parquet')] } } },
   'org/gated': { parquet: { default: { train: [rows('chat-snappy.parquet')] } }, token: 'hf_good' },
+  'org/big': { parquet: { default: { train: [rows('chat-big.parquet')] } } },
   'org/raw': {
     files: {
       main: { 'data/train.jsonl': rows('chat.jsonl') },
@@ -194,5 +201,180 @@ describe('cache', () => {
     expect(progress.every((p) => p.fromCache)).toBe(true);
     // and without the cache the same call now fails: it really was offline
     await expect(all({ repo: 'org/chat' }, own.endpoint)).rejects.toThrow(/could not reach/);
+  });
+});
+
+describe('cache of the byte ranges read for "first N rows"', () => {
+  // chat-big.parquet: 400 rows in 8 row groups of 50, about 1 MiB (make-big-parquet.mjs)
+  const bigFile = readFileSync(rows('chat-big.parquet'));
+  const meta = parquetMetadata(new Uint8Array(bigFile).buffer);
+  /** Row group g's column chunks span bytes [start, end) of the file. */
+  const groupBytes = (g: number): [number, number] => {
+    const cols = meta.row_groups[g].columns.map((c) => c.meta_data!);
+    const start = Math.min(
+      ...cols.map((m) => Number(m.dictionary_page_offset ?? m.data_page_offset)),
+    );
+    const end = Math.max(
+      ...cols.map(
+        (m) =>
+          Number(m.dictionary_page_offset ?? m.data_page_offset) + Number(m.total_compressed_size),
+      ),
+    );
+    return [start, end];
+  };
+  const bigRows = async (limit: number) => {
+    const out: RowItem[] = [];
+    for await (const r of openRows({ name: 'big.parquet', data: bigFile }, { limit })) out.push(r);
+    return out;
+  };
+  /** The range GETs of the file in a fake Hub log, as [first, last] byte pairs. */
+  const rangeGets = (log: string[]) =>
+    log
+      .filter((l) => l.startsWith('GET /datasets/org/big/'))
+      .map((l) => {
+        const m = / bytes=(\d+)-(\d+)$/.exec(l);
+        expect(m, `a GET without Range: ${l}`).not.toBeNull();
+        return [Number(m![1]), Number(m![2])] as const;
+      });
+  const fetchedBytes = (log: string[]) =>
+    rangeGets(log).reduce((n, [first, last]) => n + last - first + 1, 0);
+
+  async function load(endpoint: string, cache: RangeStore, limit: number) {
+    const progress: HubDatasetProgress[] = [];
+    const out: RowItem[] = [];
+    for await (const r of openHubRows({
+      repo: 'org/big',
+      endpoint,
+      cache,
+      limit,
+      onProgress: (p) => progress.push(p),
+    })) {
+      out.push(r);
+    }
+    return { rows: out, progress };
+  }
+
+  it('ranges only, fewer bytes than the file; offline again; a larger limit fetches only new row groups', async () => {
+    expect(meta.row_groups).toHaveLength(8);
+    const dir = mkdtempSync(join(tmpdir(), 'sft-range-cache-'));
+    try {
+      const cache = diskCache(dir); // the CLI's cache: keys with a query string are fine there
+      let own = await startFakeHub(repos);
+      const port = Number(new URL(own.endpoint).port);
+
+      const first = await load(own.endpoint, cache, 10);
+      expect(first.rows).toEqual(await bigRows(10));
+      const firstBytes = fetchedBytes(own.log);
+      // the footer read (hyparquet's last 512 KiB) and row group 0, nothing whole
+      expect(firstBytes).toBeLessThan(bigFile.length * 0.7);
+      const [g0, g0End] = groupBytes(0);
+      const [g1, g1End] = groupBytes(1);
+      for (const [a, b] of rangeGets(own.log)) expect(a >= g1End || b < g1, `${a}-${b}`).toBe(true);
+      expect(rangeGets(own.log).some(([a, b]) => a <= g0 && b >= g0End - 1)).toBe(true);
+      expect(first.progress.at(-1)).toMatchObject({ rows: 10, fromCache: false });
+      expect(first.progress.at(-1)!.bytes).toBe(firstBytes);
+      expect(first.progress.at(-1)!.totalBytes).toBe(bigFile.length);
+      console.log(
+        `first 10 rows of a ${bigFile.length}-byte shard: ${firstBytes} bytes in ${rangeGets(own.log).length} range requests`,
+      );
+
+      await own.close();
+      for (const limit of [10, 4]) {
+        const again = await load(own.endpoint, cache, limit);
+        expect(again.rows).toEqual(first.rows.slice(0, limit));
+        expect(again.progress.length).toBeGreaterThan(0);
+        expect(again.progress.every((p) => p.fromCache)).toBe(true);
+      }
+      // beyond what is cached, the load needs the server, and says it could not reach it
+      await expect(load(own.endpoint, cache, 60)).rejects.toThrow(/could not reach/);
+
+      own = await startFakeHub(repos, port);
+      const more = await load(own.endpoint, cache, 60);
+      expect(more.rows).toEqual(await bigRows(60));
+      // the listing stays cached; a HEAD (through the redirect), then row group 1 alone
+      expect(own.log.some((l) => l.includes('/api/datasets/org/big/parquet '))).toBe(false);
+      expect(own.log.filter((l) => l.startsWith('HEAD '))).toHaveLength(2);
+      const gets = rangeGets(own.log);
+      expect(gets.length).toBeGreaterThan(0);
+      for (const [a, b] of gets) {
+        expect(a).toBeGreaterThanOrEqual(g1);
+        expect(b).toBeLessThan(g1End);
+      }
+      expect(fetchedBytes(own.log)).toBe(g1End - g1);
+      expect(more.progress.at(-1)).toMatchObject({ rows: 60, fromCache: false });
+      await own.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** A cache whose entries the test can see and drop, as a browser evicts them. */
+  function mapCache() {
+    const map = new Map<string, Blob>();
+    const store: RangeStore = {
+      get: async (key) => map.get(key) ?? null,
+      put: async (key, data) => {
+        map.set(key, data instanceof Blob ? data : await new Response(data).blob());
+      },
+    };
+    return { map, store };
+  }
+
+  it('an evicted range is fetched again; a file changed on the server is not mixed with the cache', async () => {
+    const own = await startFakeHub(repos);
+    try {
+      const { map, store } = mapCache();
+      const first = await load(own.endpoint, store, 10);
+      const fileUrl = `${own.endpoint}/api/datasets/org/big/parquet/default/train/0.parquet`;
+      const ranges = [...map.keys()].filter((k) => k.startsWith(`${fileUrl}?sft-studio-bytes=`));
+      expect(ranges.length).toBeGreaterThanOrEqual(2);
+      const g0 = groupBytes(0)[0];
+      const evicted = ranges.find((k) => k.endsWith(`=${g0}-${groupBytes(0)[1] - 1}`));
+      expect(evicted, ranges.join('\n')).toBeDefined();
+      map.delete(evicted!);
+      own.log.length = 0;
+      expect((await load(own.endpoint, store, 10)).rows).toEqual(first.rows);
+      expect(rangeGets(own.log)).toEqual([[g0, groupBytes(0)[1] - 1]]);
+
+      // the index says another size (the Hub rewrote the shard): fail once, then start afresh
+      const index = JSON.parse(await map.get(rangeIndexKey(fileUrl))!.text()) as { size: number };
+      map.set(
+        rangeIndexKey(fileUrl),
+        new Blob([JSON.stringify({ ...index, size: index.size + 7 })]),
+      );
+      await expect(load(own.endpoint, store, 10)).rejects.toThrow(
+        /"default\/train\/0000\.parquet" of "org\/big" changed on the server since its first bytes were cached; load it again/,
+      );
+      expect((await load(own.endpoint, store, 10)).rows).toEqual(first.rows);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a load with no limit caches the file whole, which then serves limited loads', async () => {
+    const own = await startFakeHub(repos);
+    const { map, store } = mapCache();
+    const got: RowItem[] = [];
+    for await (const r of openHubRows({ repo: 'org/big', endpoint: own.endpoint, cache: store }))
+      got.push(r);
+    expect(got).toHaveLength(400);
+    expect(own.log.filter((l) => l.startsWith('GET /datasets/org/big/'))).toHaveLength(1);
+    await own.close();
+    expect((await load(own.endpoint, store, 3)).rows).toEqual(got.slice(0, 3));
+    expect([...map.keys()].some((k) => k.includes('sft-studio-'))).toBe(false);
+  });
+
+  it('planRead: cached spans serve what they cover, the rest is gaps', () => {
+    expect(planRead([], 5, 9)).toEqual([{ start: 5, end: 9, span: null }]);
+    const a: [number, number] = [0, 4];
+    const b: [number, number] = [2, 8];
+    const c: [number, number] = [10, 12];
+    expect(planRead([a, b, c], 1, 14)).toEqual([
+      { start: 1, end: 4, span: a },
+      { start: 4, end: 8, span: b },
+      { start: 8, end: 10, span: null },
+      { start: 10, end: 12, span: c },
+      { start: 12, end: 14, span: null },
+    ]);
   });
 });

@@ -1,6 +1,9 @@
 // Reloading the page mid-run loses nothing: the engine worker checkpoints into IndexedDB every few
 // steps, the reloaded studio offers to resume, and after the model is loaded again the run
 // continues from the checkpoint's step (the chart keeps the earlier points) instead of step 0.
+// The run record survives too: a row dropped in the Dataset step before the run is still in the
+// resumed run's model card (the curation record is saved with each checkpoint).
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, startServer, type TestServer } from '../helpers/browser.ts';
@@ -34,7 +37,7 @@ describe('resuming a run after a reload', () => {
   beforeAll(async () => {
     srv = await startServer(undefined, ['index.html', 'src/worker/*.worker.ts']);
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(srv.url);
     await page.evaluate(() => indexedDB.deleteDatabase('sft-studio'));
@@ -50,6 +53,16 @@ describe('resuming a run after a reload', () => {
     const files = await tinyModelFiles();
     await loadModel(page, files);
     await loadDataset(page);
+    // Curate: drop one row by hand (the card must say so after the resume).
+    const state = page.locator('[data-testid="curation-state"]');
+    await state.waitFor({ timeout: 60_000 });
+    const kept = Number(await state.getAttribute('data-kept'));
+    await page.click('[data-testid="example-list"] .ex-row[data-line="2"]');
+    await page.waitForSelector('.detail-title h3:has-text("Line 2")');
+    await page.click('[data-testid="drop-example"]');
+    await page.waitForSelector(`[data-testid="curation-state"][data-kept="${kept - 1}"]`, {
+      timeout: 30_000,
+    });
     await setSmallRun(page, kSteps, kCheckpointEvery);
     await page.click('[data-testid="train-start"]:not([disabled])', { timeout: 60_000 });
     await stepAtLeast(page, 2 * kCheckpointEvery + 2, 240_000);
@@ -94,6 +107,14 @@ describe('resuming a run after a reload', () => {
     });
     const stopped = await trainStatus(page);
     expect(stopped.step).toBeGreaterThan(saved + 3);
+
+    // The resumed run's model card still says what curation changed before the reload.
+    await page.click('[data-testid="step-export"]');
+    const card = page.locator('[data-testid="download-card"]');
+    await expect.poll(() => card.isEnabled(), { timeout: 60_000 }).toBe(true);
+    const [dl] = await Promise.all([page.waitForEvent('download'), card.click()]);
+    const text = await readFile(await dl.path(), 'utf8');
+    expect(text).toMatch(/Curated in SFT Studio: 1 row dropped \(by flag: [\w ]+ 1\), 0 edited/);
     expect(pageErrors).toEqual([]);
   }, 600_000);
 });

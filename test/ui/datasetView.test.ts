@@ -15,6 +15,7 @@ import {
   previewOf,
 } from '../../src/ui/dataset-step/exampleItems.ts';
 import { tokenPieces } from '../../src/worker/pieces.ts';
+import { kLintKinds, kRowDropped } from '../../src/worker/protocol.ts';
 import type { TokenCountsOrFailure } from '../../src/data/report.ts';
 import {
   datasetSummary,
@@ -83,8 +84,23 @@ describe('example table and filters', () => {
     expect(lines('all')).toEqual([1, 2, 6, 8, 9]);
     expect(lines('problems')).toEqual([3, 5, 7, 8, 9]);
     expect(lines('errors')).toEqual([3, 5, 7]);
-    expect(lines('duplicate')).toEqual([8]);
+    // quality flags come from the lint's column (the dataset worker fills it)
+    expect(lines('duplicate')).toEqual([]);
+    const linted = { ...table, lint: Uint16Array.from(table.lint) };
+    linted.lint[3] = 1 << kLintKinds.indexOf('duplicate');
+    expect([...filterItems(linted, errorLines, 'duplicate')]).toEqual([3]);
     expect(filterCounts(table, errorLines)).toMatchObject({ all: 5, problems: 5, errors: 3 });
+    expect(filterCounts(linted, errorLines)).toMatchObject({ duplicate: 1, problems: 5 });
+    // a dropped row leaves the flag filters and "problems", and shows under "dropped"
+    const dropped = { ...linted, curation: Uint8Array.from(linted.curation) };
+    dropped.curation[3] = kRowDropped;
+    expect([...filterItems(dropped, errorLines, 'duplicate')]).toEqual([]);
+    expect([...filterItems(dropped, errorLines, 'dropped')]).toEqual([3]);
+    expect(filterCounts(dropped, errorLines)).toMatchObject({
+      duplicate: 0,
+      dropped: 1,
+      problems: 4,
+    });
   });
 
   it('flags truncated, excluded and unrenderable examples from token counts', () => {

@@ -103,6 +103,8 @@ function datasetTokenized(maxLength: number) {
     trained: new Int32Array(0),
     previewText: '',
     previewStart: new Int32Array(1),
+    lint: new Uint16Array(0),
+    curation: new Uint8Array(0),
   };
   s().datasetParsed(7, summary(), table, []);
   s().datasetTokenized(7, summary(stats(maxLength)), null, true);

@@ -1,5 +1,6 @@
-// Step 2, Dataset: drop or pick a JSONL file (or a sample), read the report and the bad lines,
-// and browse the examples as tokens.
+// Step 2, Dataset: drop or pick a dataset file, load a Hugging Face Hub dataset (or a sample),
+// map the columns of an unknown schema, read the report and the bad lines, and browse the
+// examples as tokens.
 import { fmtBytes } from '../format.ts';
 import { useStudio, useStudioShallow } from '../store/index.ts';
 import { DatasetProgress } from './DatasetProgress.tsx';
@@ -7,7 +8,10 @@ import { DatasetSummary } from './DatasetSummary.tsx';
 import { DropZone } from './DropZone.tsx';
 import { ErrorList } from './ErrorList.tsx';
 import { ExampleBrowser } from './ExampleBrowser.tsx';
+import { HubDatasetPicker } from './HubDatasetPicker.tsx';
+import { MappingDialog } from './MappingDialog.tsx';
 import { SampleGallery } from './SampleGallery.tsx';
+import { NewDataset } from './NewDataset.tsx';
 import './dataset.css';
 import './tokens.css';
 
@@ -43,13 +47,16 @@ export function DatasetPanel() {
         <div>
           <h1>Dataset</h1>
           <p className="muted">
-            One example per row (JSONL, JSON, CSV/TSV or Parquet). Bad rows are reported with their
-            row number; good rows are kept as they are{bytes ? ` · ${fmtBytes(bytes)} read` : ''}.
+            One example per row (JSONL, JSON, CSV/TSV, Parquet or a Hugging Face dataset). Bad rows
+            are reported with their row number; good rows are kept as they are
+            {bytes ? ` · ${fmtBytes(bytes)} read` : ''}.
           </p>
         </div>
       </div>
       <DropZone compact={loaded} />
+      <HubDatasetPicker />
       <SampleGallery compact={loaded} />
+      <NewDataset compact={loaded} />
       {status === 'failed' && (
         <div className="callout callout-danger">
           <span>
@@ -58,6 +65,7 @@ export function DatasetPanel() {
         </div>
       )}
       <DatasetProgress />
+      <MappingDialog />
       {loaded && <TokenizerHint />}
       <DatasetSummary />
       <ErrorList />

@@ -1,6 +1,8 @@
-// Progress of reading (bytes) and tokenizing (examples) the dataset.
+// Progress of reading (bytes; the file i of n of a Hub split) and tokenizing (examples) the
+// dataset; reading can be cancelled.
 import { fmtBytes, fmtInt } from '../format.ts';
 import { useStudio } from '../store/index.ts';
+import { cancelDataset } from '../workerBridge.ts';
 
 export function DatasetProgress() {
   const progress = useStudio((s) => s.dataset.progress);
@@ -8,15 +10,28 @@ export function DatasetProgress() {
   if (status !== 'reading' && status !== 'tokenizing') return null;
   const p = progress ?? { phase: status, done: 0, total: 0, lines: 0 };
   const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+  const file = p.file
+    ? `File ${p.file.index + 1} of ${p.file.count} (${p.file.name}${p.file.fromCache ? ', from the browser cache' : ''}) · `
+    : '';
   const label =
     p.phase === 'reading'
-      ? `Reading and validating · ${fmtBytes(p.done)}${p.total ? ` of ${fmtBytes(p.total)}` : ''} · ${fmtInt(p.lines)} lines`
+      ? `Reading and validating · ${file}${fmtBytes(p.done)}${p.total ? ` of ${fmtBytes(p.total)}` : ''} · ${fmtInt(p.lines)} ${p.file ? 'rows' : 'lines'}`
       : `Tokenizing · ${fmtInt(p.done)} of ${fmtInt(p.total)} examples`;
   return (
     <div className="card card-body progress-card" data-testid="dataset-progress">
       <div className="progress-label">
         <span>{label}</span>
         <span className="num muted">{Math.round(frac * 100)}%</span>
+        {status === 'reading' && (
+          <button
+            type="button"
+            className="btn btn-sm"
+            data-testid="dataset-cancel"
+            onClick={cancelDataset}
+          >
+            Cancel
+          </button>
+        )}
       </div>
       <div
         className="progress"

@@ -4,6 +4,8 @@ import type { DatasetSummary as Summary } from '../../worker/protocol.ts';
 import { fmtBytes, fmtInt, fmtPct, kFormatLabel } from '../format.ts';
 import { useStudio } from '../store/index.ts';
 import { LengthHistogram } from './LengthHistogram.tsx';
+import { QualityReport } from './QualityReport.tsx';
+import { ReadingLine } from './ReadingLine.tsx';
 import { StatTile } from './StatTile.tsx';
 
 function FormatsLine({ summary }: { summary: Summary }) {
@@ -62,6 +64,7 @@ export function DatasetSummary() {
         </div>
         <FormatsLine summary={summary} />
       </div>
+      <ReadingLine />
       {t && t.counted < summary.validExamples && (
         <div className="callout summary-callout" data-testid="partial-stats">
           <span>
@@ -183,6 +186,7 @@ export function DatasetSummary() {
           )}
         </div>
       </div>
+      <QualityReport />
     </section>
   );
 }

@@ -1,24 +1,30 @@
-// The example browser: filter chips, the loss sort, the virtualized list, and the selected
-// example's tokens.
+// The example browser: filter chips (one per quality flag present), the curation bar, the loss
+// sort, the virtualized list, and the selected example's tokens (or the conversation editor).
 import { useEffect, useMemo } from 'react';
 import { fmtInt } from '../format.ts';
 import { useStudio, useStudioShallow, type ExampleFilter } from '../store/index.ts';
 import { selectExample } from '../workerBridge.ts';
-import type { LineError } from '../../worker/protocol.ts';
+import { kLintKinds, type LineError } from '../../worker/protocol.ts';
+import { CurationBar } from './CurationBar.tsx';
+import { kLintLabel } from './FlagChips.tsx';
 import { errorLinesOf, filterCounts, filterItems, itemLine } from './exampleItems.ts';
 import { ExampleDetailPane } from './ExampleDetailPane.tsx';
 import { ExampleList } from './ExampleList.tsx';
 import { ExampleLossBar } from './ExampleLossBar.tsx';
 import { lossesByIndex, sortItems } from './exampleSort.ts';
 
-const kFilters: { key: ExampleFilter; label: string }[] = [
-  { key: 'all', label: 'All' },
-  { key: 'problems', label: 'Problems' },
-  { key: 'errors', label: 'Bad lines' },
-  { key: 'duplicate', label: 'Duplicates' },
-  { key: 'empty-answer', label: 'Empty answers' },
-  { key: 'truncated', label: 'Truncated' },
-  { key: 'excluded', label: 'Excluded' },
+const kFilters: { key: ExampleFilter; label: string; testId: string }[] = [
+  { key: 'all', label: 'All', testId: 'filter-all' },
+  { key: 'problems', label: 'Problems', testId: 'filter-problems' },
+  { key: 'errors', label: 'Bad lines', testId: 'filter-errors' },
+  ...kLintKinds.map((k) => ({
+    key: k,
+    label: kLintLabel[k][0].toUpperCase() + kLintLabel[k].slice(1),
+    testId: `flag-filter-${k}`,
+  })),
+  { key: 'excluded', label: 'Excluded', testId: 'filter-excluded' },
+  { key: 'dropped', label: 'Dropped', testId: 'filter-dropped' },
+  { key: 'changed', label: 'Edited / new', testId: 'filter-changed' },
 ];
 
 export function ExampleBrowser() {
@@ -70,14 +76,17 @@ export function ExampleBrowser() {
         </div>
         <div className="filters" role="group" aria-label="Filter examples">
           {kFilters
-            .filter((f) => f.key === 'all' || f.key === 'problems' || counts[f.key] > 0)
+            .filter(
+              (f) =>
+                f.key === 'all' || f.key === 'problems' || f.key === filter || counts[f.key] > 0,
+            )
             .map((f) => (
               <button
                 key={f.key}
                 type="button"
                 className="filter"
                 aria-pressed={filter === f.key}
-                data-testid={`filter-${f.key}`}
+                data-testid={f.testId}
                 onClick={() => setFilter(f.key)}
               >
                 {f.label} <span className="num">{fmtInt(counts[f.key])}</span>
@@ -85,6 +94,7 @@ export function ExampleBrowser() {
             ))}
         </div>
       </div>
+      <CurationBar filter={filter} counts={counts} />
       <ExampleLossBar losses={losses} />
       <div className="browser-body">
         <ExampleList

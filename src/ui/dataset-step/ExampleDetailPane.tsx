@@ -1,9 +1,13 @@
-// The selected example: its counts, the legend, and the token chips (after training, colored by
-// loss on request: LossHeatBar). For a bad line, its errors.
+// The selected example: its counts, its quality flags (with the row a duplicate repeats), edit /
+// drop / restore, the legend, and the token chips (after training, colored by loss on request:
+// LossHeatBar). For a bad line, its errors. While the editor is open it takes the pane.
 import type { ExampleDetail } from '../../worker/protocol.ts';
 import { fmtInt, kFormatLabel } from '../format.ts';
 import { useStudio, useStudioShallow } from '../store/index.ts';
+import { curate, editSelected } from '../curationBridge.ts';
+import { ExampleEditor } from './ExampleEditor.tsx';
 import { kFlagLabel } from './ExampleList.tsx';
+import { FlagList } from './FlagChips.tsx';
 import { HeatChips, LossHeatBar } from './LossHeatBar.tsx';
 
 function Legend() {
@@ -80,7 +84,56 @@ function ErrorDetail({ line }: { line: number }) {
   );
 }
 
+/** The selected row's flags and curation state, and the buttons that change it. */
+function CurationRow({ line }: { line: number }) {
+  const info = useStudio((s) => (s.curation.selected?.line === line ? s.curation.selected : null));
+  if (!info) return null;
+  return (
+    <div className="detail-curation" data-dropped={info.dropped} data-edited={info.edited}>
+      <div className="detail-curation-head">
+        {info.dropped && <span className="badge">dropped: not trained</span>}
+        {info.edited && <span className="badge badge-accent">edited</span>}
+        {info.byHand && <span className="badge badge-ok">written by hand</span>}
+        <span className="curation-sep" />
+        <button
+          type="button"
+          className="btn btn-sm"
+          data-testid="edit-example"
+          onClick={editSelected}
+        >
+          Edit
+        </button>
+        {info.dropped ? (
+          <button
+            type="button"
+            className="btn btn-sm"
+            data-testid="restore-example"
+            onClick={() => curate({ op: 'restore', lines: [line] })}
+          >
+            Restore
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-sm"
+            data-testid="drop-example"
+            onClick={() => curate({ op: 'drop', lines: [line] })}
+          >
+            Drop
+          </button>
+        )}
+      </div>
+      <FlagList flags={info.flags} />
+    </div>
+  );
+}
+
 export function ExampleDetailPane() {
+  const editing = useStudio((s) => s.curation.editor !== null);
+  return editing ? <ExampleEditor /> : <SelectedDetail />;
+}
+
+function SelectedDetail() {
   const { selected, detail, detailError, tokenizer } = useStudioShallow((s) => ({
     selected: s.dataset.selectedLine,
     detail: s.dataset.detail,
@@ -107,14 +160,18 @@ export function ExampleDetailPane() {
         <div className="detail-title">
           <h3>Line {selected}</h3>
           {current && <span className="muted">{kFormatLabel[current.format]}</span>}
-          {current?.flags.map((f) => (
-            <span key={f} className={`badge ${f === 'excluded' ? 'badge-danger' : 'badge-warn'}`}>
-              {kFlagLabel[f]}
-            </span>
-          ))}
+          {/* the quality flags are listed with their reasons below; here only "excluded" */}
+          {current?.flags
+            .filter((f) => f === 'excluded')
+            .map((f) => (
+              <span key={f} className="badge badge-danger">
+                {kFlagLabel[f]}
+              </span>
+            ))}
         </div>
         {current && <Counts detail={current} />}
       </div>
+      <CurationRow line={selected} />
       <Legend />
       {detailError ? (
         <div className="callout callout-danger">{detailError}</div>

@@ -3,9 +3,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
 import type { ExampleFlag, ExampleTable, LineError } from '../../worker/protocol.ts';
-import { kFormats } from '../../worker/protocol.ts';
+import { kFormats, kRowByHand, kRowDropped, kRowEdited } from '../../worker/protocol.ts';
 import { fmtInt, kFormatLabel } from '../format.ts';
-import { flagsOf, itemLine, previewOf } from './exampleItems.ts';
+import { flagsOf, itemLine, lintKindsOf, previewOf } from './exampleItems.ts';
+import { LintBadges } from './FlagChips.tsx';
 import { fmtLoss, shownLoss, type ExampleLosses, type ExampleSort } from './exampleSort.ts';
 
 const kRowHeight = 58;
@@ -30,6 +31,16 @@ function ErrorRowBody({ line, error }: { line: number; error: LineError | undefi
   );
 }
 
+function CurationBadges({ bits }: { bits: number }) {
+  return (
+    <>
+      {bits & kRowDropped ? <span className="badge">dropped</span> : null}
+      {bits & kRowEdited ? <span className="badge badge-accent">edited</span> : null}
+      {bits & kRowByHand ? <span className="badge badge-ok">by hand</span> : null}
+    </>
+  );
+}
+
 function ExampleRowBody({ table, i, loss }: { table: ExampleTable; i: number; loss: number }) {
   const turns = table.turns[i];
   const preview = previewOf(table, i);
@@ -41,11 +52,16 @@ function ExampleRowBody({ table, i, loss }: { table: ExampleTable; i: number; lo
           {kFormatLabel[kFormats[table.format[i]]]}
           {turns > 0 && ` · ${turns} msgs`}
         </span>
-        {flagsOf(table.flags[i]).map((f) => (
-          <span key={f} className={`badge ${f === 'excluded' ? 'badge-danger' : 'badge-warn'}`}>
-            {kFlagLabel[f]}
-          </span>
-        ))}
+        <CurationBadges bits={table.curation[i]} />
+        <LintBadges kinds={lintKindsOf(table.lint[i])} />
+        {/* duplicate, empty answer and truncated are lint flags now; "excluded" is not */}
+        {flagsOf(table.flags[i])
+          .filter((f) => f === 'excluded')
+          .map((f) => (
+            <span key={f} className="badge badge-danger">
+              {kFlagLabel[f]}
+            </span>
+          ))}
         {table.tokens[i] >= 0 && (
           <span className="ex-tokens num" title="trained / total tokens">
             <span className="ex-trained">{fmtInt(table.trained[i])}</span> /{' '}
@@ -91,7 +107,13 @@ export function ExampleList({
     overscan: 8,
   });
   if (items.length === 0) {
-    return <div className="ex-list ex-empty subtle">Nothing matches this filter.</div>;
+    return (
+      <div className="ex-list ex-empty subtle">
+        {table?.count === 0 && errorLines.length === 0
+          ? 'No rows yet: write one with “+ New example”.'
+          : 'Nothing matches this filter.'}
+      </div>
+    );
   }
   return (
     <div ref={parentRef} className="ex-list" data-testid="example-list">
@@ -104,7 +126,9 @@ export function ExampleList({
             <button
               key={v.key}
               type="button"
-              className={`ex-row${item < 0 ? ' ex-row-error' : ''}`}
+              className={`ex-row${item < 0 ? ' ex-row-error' : ''}${
+                item >= 0 && table && table.curation[item] & kRowDropped ? ' ex-row-dropped' : ''
+              }`}
               aria-current={line === selected ? 'true' : undefined}
               data-line={line}
               data-loss={Number.isNaN(loss) ? undefined : fmtLoss(loss)}

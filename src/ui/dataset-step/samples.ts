@@ -41,6 +41,15 @@ export const kSamples: Sample[] = [
     format: 'ShareGPT',
     language: 'English',
   },
+  {
+    id: 'dolly',
+    title: 'Dolly-style instructions',
+    description:
+      'instruction / context / response columns, as databricks-dolly-15k: read as Alpaca, no mapping needed.',
+    file: 'dolly-sample.jsonl',
+    format: 'Dolly',
+    language: 'English',
+  },
 ];
 
 export function sampleUrl(sample: Sample): string {

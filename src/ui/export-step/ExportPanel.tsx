@@ -1,7 +1,8 @@
 // Step 5, Export: the PEFT adapter as files (adapter_model.safetensors, adapter_config.json),
 // a model card (README.md) and a snippet that loads the adapter with `peft`. The files are built
 // by the engine worker from the current LoRA weights whenever the run has moved on, or from the
-// weights kept at the best eval loss when the user picks those (runs with an eval split).
+// weights kept at the best eval loss when the user picks those (runs with an eval split). Then the
+// merged model, GGUF, LoRA GGUF and TRL project (ModelExports.tsx), from the same adapter choice.
 import { useEffect, useState } from 'react';
 import { buildExport, downloadFile } from '../engineBridge.ts';
 import { FailureNotice } from '../shell/FailureNotice.tsx';
@@ -9,6 +10,7 @@ import { useStudioShallow } from '../store/index.ts';
 import { fmtBytes } from '../train-step/format.ts';
 import { AdapterSelect } from '../try-step/AdapterSelect.tsx';
 import { adapterZip, kAdapterZipName } from './adapterZip.ts';
+import { ModelExports } from './ModelExports.tsx';
 import './export.css';
 
 function FileRow({
@@ -73,9 +75,17 @@ export function ExportPanel() {
         <div>
           <h1>Export</h1>
           <p className="muted">
-            A LoRA adapter in the format Hugging Face PEFT loads unchanged, with a model card.
+            The LoRA adapter as Hugging Face PEFT loads it, the merged model, GGUF for llama.cpp and
+            Ollama, and a TRL project to run the same training on GPUs elsewhere.
           </p>
         </div>
+        <AdapterSelect
+          id="export-which"
+          testId="export-which"
+          value={want}
+          onChange={setWhich}
+          disabled={exported.status === 'building'}
+        />
       </div>
       {!trained && (
         <div className="callout">
@@ -103,13 +113,6 @@ export function ExportPanel() {
                   : 'Not built yet.'}
             </p>
           </div>
-          <AdapterSelect
-            id="export-which"
-            testId="export-which"
-            value={want}
-            onChange={setWhich}
-            disabled={exported.status === 'building'}
-          />
         </div>
         <ul className="export-files">
           <FileRow
@@ -160,7 +163,7 @@ export function ExportPanel() {
           />
         </ul>
       </div>
-      <div className="card">
+      <div className="card" data-testid="howto-adapter">
         <div className="card-head">
           <div>
             <h2>Load it with peft</h2>
@@ -187,6 +190,7 @@ export function ExportPanel() {
           <pre className="code-block">{f.modelCard}</pre>
         </details>
       )}
+      <ModelExports visible={visible} trained={trained} />
     </>
   );
 }

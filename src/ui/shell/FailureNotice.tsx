@@ -43,8 +43,9 @@ function KindHelp({ failure }: { failure: EngineFailure }) {
   if (failure.kind === 'device-lost') {
     return (
       <p className="failure-note">
-        The studio takes a new GPU device for the next action. The run was saved at its last
-        checkpoint: the Train step offers to resume it.
+        The studio opens a new GPU device and loads the model again, without a page reload. A run
+        that had saved a checkpoint resumes from it by itself; otherwise the Train step offers to
+        resume it.
       </p>
     );
   }

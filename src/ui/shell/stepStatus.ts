@@ -1,5 +1,6 @@
 // One-line status of each step for the rail ("SmolLM2-135M · ChatML", "412 examples · 3 errors").
 import { useStudioShallow } from '../store/index.ts';
+import type { SavedRun } from '../../worker/engineProtocol.ts';
 
 export interface StepStatus {
   tone: 'idle' | 'busy' | 'ok' | 'warn' | 'error';
@@ -36,4 +37,11 @@ export function useDatasetStatus(): StepStatus {
     return { tone: errors ? 'warn' : 'ok', text };
   }
   return { tone: 'idle', text: 'No dataset yet' };
+}
+
+/** The Train step's line for a saved run the page may resume: its step when a resume can use it,
+ * else that it cannot (the Train step's banner says why and offers to discard it). */
+export function savedRunStatus(saved: Pick<SavedRun, 'step' | 'problem'>): StepStatus {
+  if (saved.problem) return { tone: 'error', text: 'Saved run cannot resume' };
+  return { tone: 'warn', text: `Resume from step ${saved.step}` };
 }

@@ -1,15 +1,20 @@
-// Dataset slice: what the user gave (a File or a sample URL, kept as given: the engine bridge
-// trains on exactly this source), its progress, the report, the bad lines, the example table and
-// the example browser's filter and selection. Token arrays stay in the worker; only the selected
-// example's detail is held here.
+// Dataset slice: what the user gave (a File, a sample URL or a Hub split, kept as given: the engine
+// bridge trains on exactly this source) and the column mapping it is read with, its progress, how
+// its rows were read (columns, recognised schemas: the mapping dialog and the report), the report,
+// the bad lines, the example table and the example browser's filter and selection. Token arrays
+// stay in the worker; only the selected example's detail is held here.
 import type { StateCreator } from 'zustand';
 import type {
+  ColumnMapping,
   DatasetInput,
   DatasetPhase,
+  DatasetReading,
   DatasetSummary,
   ExampleDetail,
   ExampleTable,
   LineError,
+  LintKind,
+  SourceFileProgress,
   TokenColumns,
 } from '../../worker/protocol.ts';
 import type { StudioState } from './index.ts';
@@ -17,17 +22,30 @@ import type { StudioState } from './index.ts';
 export type DatasetStatus = 'empty' | 'reading' | 'tokenizing' | 'ready' | 'failed';
 
 /** Example browser filters: everything, only problems, or one kind of problem. */
+/** (A quality flag filters by its lint kind; 'changed': rows edited or written by hand.) */
 export type ExampleFilter =
-  'all' | 'problems' | 'errors' | 'duplicate' | 'empty-answer' | 'truncated' | 'excluded';
+  'all' | 'problems' | 'errors' | LintKind | 'excluded' | 'dropped' | 'changed';
 
 export interface DatasetState {
   status: DatasetStatus;
   job: number;
-  /** The user's input: a dataset File, or a sample's URL and title. */
+  /** The user's input: a dataset File, a sample's URL and title, or a Hub split. */
   source: DatasetInput | null;
-  /** File name or sample title. */
+  /** The column mapping the user chose (null: standard formats and recognised schemas). */
+  mapping: ColumnMapping | null;
+  /** How the rows were read: columns with sample values, readings, the proposal. */
+  reading: DatasetReading | null;
+  /** The mapping dialog is shown (opened by the user, or by rows in no known format). */
+  mappingOpen: boolean;
+  /** File name, sample title or Hub split (as the worker names it once read). */
   name: string;
-  progress: { phase: DatasetPhase; done: number; total: number; lines: number } | null;
+  progress: {
+    phase: DatasetPhase;
+    done: number;
+    total: number;
+    lines: number;
+    file?: SourceFileProgress;
+  } | null;
   summary: DatasetSummary | null;
   /** Valid examples as columns (typed arrays: structured-cloneable, cheap for 100k rows). */
   table: ExampleTable | null;
@@ -41,7 +59,7 @@ export interface DatasetState {
 
 export interface DatasetSlice {
   dataset: DatasetState;
-  datasetStarted: (job: number, source: DatasetInput) => void;
+  datasetStarted: (job: number, source: DatasetInput, mapping?: ColumnMapping | null) => void;
   datasetProgress: (job: number, progress: NonNullable<DatasetState['progress']>) => void;
   datasetParsed: (
     job: number,
@@ -56,6 +74,9 @@ export interface DatasetSlice {
     done: boolean,
   ) => void;
   datasetFailed: (job: number, message: string) => void;
+  datasetRead: (job: number, reading: DatasetReading) => void;
+  datasetCancelled: (job: number) => void;
+  setMappingOpen: (open: boolean) => void;
   setFilter: (filter: ExampleFilter) => void;
   selectLine: (line: number | null) => void;
   exampleDetail: (detail: ExampleDetail) => void;
@@ -66,6 +87,9 @@ const kEmpty: DatasetState = {
   status: 'empty',
   job: 0,
   source: null,
+  mapping: null,
+  reading: null,
+  mappingOpen: false,
   name: '',
   progress: null,
   summary: null,
@@ -85,15 +109,27 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
   const patch = (p: Partial<DatasetState>) => set((s) => ({ dataset: { ...s.dataset, ...p } }));
   return {
     dataset: kEmpty,
-    datasetStarted: (job, source) =>
-      set({
-        dataset: {
-          ...kEmpty,
-          job,
-          source,
-          name: source.kind === 'file' ? source.file.name : source.name,
-          status: 'reading',
-        },
+    // Reading the same source again (another mapping) keeps the dialog and its columns.
+    datasetStarted: (job, source, mapping = null) =>
+      set((s) => {
+        const same = s.dataset.source === source;
+        return {
+          dataset: {
+            ...kEmpty,
+            job,
+            source,
+            mapping,
+            reading: same ? s.dataset.reading : null,
+            mappingOpen: same && s.dataset.mappingOpen,
+            name:
+              source.kind === 'file'
+                ? source.file.name
+                : source.kind === 'url'
+                  ? source.name
+                  : source.repo,
+            status: 'reading',
+          },
+        };
       }),
     datasetProgress: (job, progress) =>
       forJob(job, {
@@ -107,6 +143,7 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
         return {
           dataset: {
             ...s.dataset,
+            name: summary.name,
             summary,
             table,
             errors,
@@ -130,6 +167,20 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
             },
       ),
     datasetFailed: (job, message) => forJob(job, { status: 'failed', message, progress: null }),
+    datasetRead: (job, reading) =>
+      set((s) =>
+        job !== s.dataset.job
+          ? s
+          : {
+              dataset: {
+                ...s.dataset,
+                reading,
+                mappingOpen: s.dataset.mappingOpen || reading.unrecognized,
+              },
+            },
+      ),
+    datasetCancelled: (job) => set((s) => (job !== s.dataset.job ? s : { dataset: kEmpty })),
+    setMappingOpen: (mappingOpen) => patch({ mappingOpen }),
     setFilter: (filter) => patch({ filter }),
     selectLine: (selectedLine) => patch({ selectedLine, detailError: '' }),
     exampleDetail: (detail) =>

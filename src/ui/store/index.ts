@@ -13,6 +13,8 @@ import { createExampleLossSlice, type ExampleLossSlice } from './exampleLossSlic
 import { createSetSlice, type SetSlice } from './setSlice.ts';
 import { createTrySlice, type TrySlice } from './trySlice.ts';
 import { createUiSlice, type UiSlice } from './uiSlice.ts';
+import { createHubSlice, type HubSlice } from './hubSlice.ts';
+import { createCurationSlice, type CurationSlice } from './curationSlice.ts';
 
 export type StudioState = ModelSlice &
   DatasetSlice &
@@ -22,7 +24,9 @@ export type StudioState = ModelSlice &
   TrySlice &
   SetSlice &
   LossSlice &
-  ExampleLossSlice;
+  ExampleLossSlice &
+  HubSlice &
+  CurationSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createModelSlice(...a),
@@ -34,6 +38,8 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createSetSlice(...a),
   ...createLossSlice(...a),
   ...createExampleLossSlice(...a),
+  ...createHubSlice(...a),
+  ...createCurationSlice(...a),
 }));
 
 /** Narrow selection with shallow comparison, for components that read several fields. */
@@ -43,6 +49,7 @@ export function useStudioShallow<T>(selector: (s: StudioState) => T): T {
 
 export type { DatasetState, DatasetStatus, ExampleFilter } from './datasetSlice.ts';
 export type { ModelState, TokenizerStatus } from './modelSlice.ts';
+export type { HubPickerState } from './hubSlice.ts';
 export { kDefaultEndpoint, kDefaultHubId } from './modelSlice.ts';
 export type { StepId } from './uiSlice.ts';
 export type { EngineModelSource, EngineState } from './engineSlice.ts';
@@ -51,4 +58,5 @@ export type { MetricPoint, RunState, TrainState, WatchNotice } from './trainSlic
 export type { PromptSetState, SetSource, SetStatus } from './setSlice.ts';
 export type { TokenLossState } from './lossSlice.ts';
 export type { ExampleLossState } from './exampleLossSlice.ts';
+export type { CurationState, DraftPreview, EditorState } from './curationSlice.ts';
 export { kEmaBeta } from './trainSlice.ts';

@@ -1,6 +1,7 @@
 // Model step, second card: the weights the engine trains. From the Hub (the id above, downloaded
 // once into the browser's Cache Storage), from a local model folder, or the offline demo model.
-// Before loading, the planner's estimate of the GPU memory the run needs, against the adapter.
+// Before loading, the planner's estimate of the GPU memory the run needs, against the adapter (for
+// a Hub model, once the user picks the Hub source or a repo: nothing is fetched unasked).
 // Once loaded, the model's own tokenizer re-tokenizes the dataset (the Tokenizer card shows it).
 import { useEffect, useRef, type ChangeEvent } from 'react';
 import type { ModelProgress } from '../../worker/engineProtocol.ts';
@@ -144,7 +145,8 @@ function ModelStatus() {
 function SavedRunNote() {
   const saved = useStudio((s) => s.train.saved);
   const state = useStudio((s) => s.train.state);
-  if (!saved || state !== 'idle') return null;
+  // A run that cannot be resumed (no whole checkpoint) is explained in the Train step only.
+  if (!saved || state !== 'idle' || saved.problem !== undefined) return null;
   return (
     <div className="callout resume-offer">
       <div>
@@ -164,7 +166,16 @@ export function LoadModelCard() {
     files: s.engine.modelFiles.length,
   }));
   const setSource = useStudio((s) => s.setEngineSource);
+  // The estimate of a Hub model reads its config.json from the Hub: only once the user picks the
+  // Hub source or types a repo (engineBridge re-estimates then), never unasked on the first
+  // render, so a studio used with local files makes no request outside its own origin.
+  // (A ref of the source last estimated, not a first-render flag: React's StrictMode runs the
+  // effect twice on mount.)
+  const estimatedFor = useRef(source);
   useEffect(() => {
+    const unchanged = estimatedFor.current === source;
+    estimatedFor.current = source;
+    if (unchanged && source === 'hub') return;
     requestEstimate();
   }, [source]);
   const canLoad =
@@ -215,7 +226,13 @@ export function LoadModelCard() {
             className="btn btn-primary"
             data-testid="model-load"
             disabled={!canLoad}
-            onClick={loadModel}
+            onClick={() => {
+              // Loading from the Hub is asking for it: its estimate comes along if not asked yet.
+              if (source === 'hub' && useStudio.getState().engine.estimate.status === 'idle') {
+                requestEstimate();
+              }
+              loadModel();
+            }}
           >
             {status === 'ready' ? 'Reload model' : 'Load model'}
           </button>

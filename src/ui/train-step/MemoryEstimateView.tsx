@@ -1,5 +1,7 @@
 // The planner's GPU memory estimate for training the chosen model at the train form's sizes:
-// one stacked bar by category, the total against the budget, and a warning before an OOM.
+// one stacked bar by category, the total against the budget, and a warning before an OOM. For a Hub
+// model not yet asked about, a button asks (it reads config.json from the Hub).
+import { requestEstimate } from '../engineBridge.ts';
 import { useStudio } from '../store/index.ts';
 import { fmtBytes } from './format.ts';
 
@@ -14,7 +16,24 @@ const kCategories: { id: string; label: string; color: string }[] = [
 
 export function MemoryEstimateView() {
   const est = useStudio((s) => s.engine.estimate);
-  if (est.status === 'idle') return null;
+  const hub = useStudio((s) => s.engine.source === 'hub');
+  if (est.status === 'idle') {
+    // A Hub model's estimate reads its config.json from the Hub: asked for, never fetched unasked.
+    if (!hub) return null;
+    return (
+      <div className="mem-ask">
+        <button
+          type="button"
+          className="btn btn-sm"
+          data-testid="memory-estimate-request"
+          onClick={requestEstimate}
+        >
+          Estimate GPU memory
+        </button>
+        <span className="subtle">Reads this model&apos;s config.json from the Hub.</span>
+      </div>
+    );
+  }
   if (est.status === 'loading' && !est.value) {
     return <div className="mem-estimate subtle">Estimating GPU memory from config.json…</div>;
   }

@@ -71,7 +71,7 @@ export function RunStats() {
         </p>
       )}
       {t.notes.length > 0 && (
-        <ul className="run-notes">
+        <ul className="run-notes" data-testid="train-notes">
           {t.notes.map((n, i) => (
             <li key={i}>{n}</li>
           ))}

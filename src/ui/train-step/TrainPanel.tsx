@@ -50,31 +50,54 @@ function ResumeOffer() {
   if (!saved || state === 'running' || state === 'loading') return null;
   const modelReady = model.status === 'ready' && model.info?.name === saved.modelName;
   const when = new Date(saved.savedAt).toLocaleString();
+  const broken = saved.problem !== undefined;
   return (
-    <div className="callout resume-offer" data-testid="train-resume-offer" data-step={saved.step}>
+    <div
+      className={`callout resume-offer${broken ? ' callout-danger' : ''}`}
+      data-testid="train-resume-offer"
+      data-step={saved.step}
+      data-damaged={saved.warning || broken ? 'true' : 'false'}
+    >
       <div className="resume-text">
         <strong>
           An unfinished run was saved at step {saved.step} / {saved.totalSteps}
         </strong>
         <span className="muted">
           {saved.modelName} · {saved.datasetName} · saved {when}.{' '}
-          {modelReady
-            ? 'Resume continues the same run from its checkpoint.'
-            : `Load ${saved.modelName} in the Model step to resume it.`}
+          {broken
+            ? ''
+            : modelReady
+              ? 'Resume continues the same run from its checkpoint.'
+              : `Load ${saved.modelName} in the Model step to resume it.`}
         </span>
+        {saved.warning && (
+          <span className="warn-text" data-testid="train-resume-warning">
+            {saved.warning}
+          </span>
+        )}
+        {broken && (
+          <span className="danger-text" data-testid="train-resume-problem">
+            {saved.problem?.replace(/^./, (c) => c.toUpperCase())}. Discard it to start a new run.
+          </span>
+        )}
       </div>
       <div className="resume-actions">
-        <button type="button" className="btn btn-ghost" onClick={discardSavedRun}>
+        <button
+          type="button"
+          className="btn btn-ghost"
+          data-testid="train-resume-discard"
+          onClick={discardSavedRun}
+        >
           Discard
         </button>
         <button
           type="button"
           className="btn btn-primary"
           data-testid="train-resume"
-          disabled={!modelReady}
+          disabled={!modelReady || broken}
           onClick={resumeSavedRun}
         >
-          Resume from step {saved.step}
+          {broken ? 'Cannot resume' : `Resume from step ${saved.step}`}
         </button>
       </div>
     </div>

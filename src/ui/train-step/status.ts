@@ -1,14 +1,15 @@
 // Rail status lines of the Train, Try and Export steps.
-import type { StepStatus } from '../shell/stepStatus.ts';
+import { savedRunStatus, type StepStatus } from '../shell/stepStatus.ts';
 import { useStudioShallow } from '../store/index.ts';
 
 export function useTrainStatus(): StepStatus {
-  const { state, step, total, device, saved } = useStudioShallow((s) => ({
+  const { state, step, total, device, saved, problem } = useStudioShallow((s) => ({
     state: s.train.state,
     step: s.train.step,
     total: s.train.totalSteps,
     device: s.engine.device,
     saved: s.train.saved?.step ?? null,
+    problem: s.train.saved?.problem,
   }));
   if (state === 'running') return { tone: 'busy', text: `Step ${step} / ${total}` };
   if (state === 'loading') return { tone: 'busy', text: 'Preparing…' };
@@ -16,7 +17,7 @@ export function useTrainStatus(): StepStatus {
   if (state === 'stopped') return { tone: 'warn', text: `Stopped at ${step} / ${total}` };
   if (state === 'done') return { tone: 'ok', text: `Done · ${total} steps` };
   if (state === 'error') return { tone: 'error', text: 'Stopped with an error' };
-  if (saved !== null) return { tone: 'warn', text: `Resume from step ${saved}` };
+  if (saved !== null) return savedRunStatus({ step: saved, problem });
   if (device === 'unavailable') return { tone: 'error', text: 'No WebGPU in this browser' };
   return { tone: 'idle', text: '' };
 }
