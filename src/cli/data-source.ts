@@ -16,6 +16,7 @@ import {
   type RowItem,
 } from '../data/index.ts';
 import { UsageError, type FlagSpec } from './args.ts';
+import { checkFitsInHeap } from './memory-guard.ts';
 import { diskCache, defaultCacheDir } from './model-source.ts';
 
 /** The flags every dataset-reading command takes, beside `--data`. */
@@ -93,6 +94,10 @@ export async function openDataRows(
   if (!existsSync(spec) || !statSync(spec).isFile()) {
     throw new UsageError(`${command}: --data ${spec}: no such file`);
   }
+  const format = detectSourceFormat(spec) ?? 'jsonl';
+  if (f.limit === undefined && format !== 'parquet' && !/\.gz$/i.test(spec)) {
+    checkFitsInHeap(command, spec, statSync(spec).size);
+  }
   // A disk-backed Blob: Parquet reads only the byte ranges it needs.
   const blob = await openAsBlob(spec);
   return openRows(
@@ -100,7 +105,7 @@ export async function openDataRows(
     {
       limit: f.limit,
       // A file without a known extension is read as JSON Lines, as it always was.
-      format: detectSourceFormat(spec) ?? 'jsonl',
+      format,
       onProgress: (p) => say(`reading ${spec}: ${p.rows} rows`),
     },
   );

@@ -3,6 +3,7 @@
 //   export async function run(argv: string[]): Promise<number>   // argv after the command; exit status
 // so adding a command means adding its file; a planned command without a file says so.
 import { UsageError } from './args';
+import { DatasetTooLargeError } from './memory-guard';
 
 const kCommands: Record<string, string> = {
   preview: 'show what the model will be trained on: tokens, loss mask, dataset report',
@@ -61,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof UsageError) {
+  if (e instanceof UsageError || e instanceof DatasetTooLargeError) {
     console.error(e.message);
     process.exitCode = 2;
   } else {

@@ -183,3 +183,34 @@ export function copyExampleSet(set: ExampleSet): ExampleSet {
     truncatedTrained: set.truncatedTrained.slice(),
   };
 }
+
+/** A new set (its own buffers, transferable) of the examples at `indices` of `src`, in that order. */
+export function pickExamples(src: ExampleSet, indices: readonly number[]): ExampleSet {
+  const n = indices.length;
+  let total = 0;
+  for (const at of indices) total += src.offsets[at + 1] - src.offsets[at];
+  const set: ExampleSet = {
+    fingerprint: src.fingerprint,
+    count: n,
+    lines: new Int32Array(n),
+    offsets: new Int32Array(n + 1),
+    ids: new Int32Array(total),
+    marks: new Uint8Array(total),
+    fullLength: new Int32Array(n),
+    truncatedTrained: new Int32Array(n),
+  };
+  let o = 0;
+  indices.forEach((at, k) => {
+    const a = src.offsets[at];
+    const b = src.offsets[at + 1];
+    set.lines[k] = src.lines[at];
+    set.offsets[k] = o;
+    set.ids.set(src.ids.subarray(a, b), o);
+    set.marks.set(src.marks.subarray(a, b), o);
+    set.fullLength[k] = src.fullLength[at];
+    set.truncatedTrained[k] = src.truncatedTrained[at];
+    o += b - a;
+  });
+  set.offsets[n] = o;
+  return set;
+}

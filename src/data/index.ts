@@ -67,6 +67,7 @@ export {
   trainableExamples,
   exampleSetBuffers,
   copyExampleSet,
+  pickExamples,
   ExampleSetBuilder,
   kRoleCodes,
 } from './exampleset';

@@ -1,7 +1,13 @@
 // What leaves the dataset worker from a curated dataset: the table and report the UI shows, the
 // token set training takes (kept rows only, edits in, rows written by hand in), the curated JSONL
 // and the dropped-rows list for download, and an editor draft's tokens for its live preview.
-import { tokenCounts, tokenStats, type Example, type ExampleSet } from '../data/index.ts';
+import {
+  pickExamples,
+  tokenCounts,
+  tokenStats,
+  type Example,
+  type ExampleSet,
+} from '../data/index.ts';
 import type { LintFlag } from '../data/lint/index.ts';
 import type { CurationRecord } from '../engine/index.ts';
 import { rowFlags, specialTokensOf, tokenFlags, mergeFlags } from './curationLint.ts';
@@ -50,39 +56,12 @@ export function curatedSet(
   const t = ds.tokenized;
   if (!t) throw new Error('The dataset is still being tokenized: wait for it to finish.');
   const dropped = droppedRows(ds);
-  const src = t.set.view(fingerprint);
   const picks: number[] = [];
-  let total = 0;
   ds.examples.forEach((ex, i) => {
     const at = t.setIndex[i];
-    if (at < 0 || dropped.has(ex.line)) return;
-    picks.push(at);
-    total += src.offsets[at + 1] - src.offsets[at];
+    if (at >= 0 && !dropped.has(ex.line)) picks.push(at);
   });
-  const n = picks.length;
-  const set: ExampleSet = {
-    fingerprint,
-    count: n,
-    lines: new Int32Array(n),
-    offsets: new Int32Array(n + 1),
-    ids: new Int32Array(total),
-    marks: new Uint8Array(total),
-    fullLength: new Int32Array(n),
-    truncatedTrained: new Int32Array(n),
-  };
-  let o = 0;
-  picks.forEach((at, k) => {
-    const a = src.offsets[at];
-    const b = src.offsets[at + 1];
-    set.lines[k] = src.lines[at];
-    set.offsets[k] = o;
-    set.ids.set(src.ids.subarray(a, b), o);
-    set.marks.set(src.marks.subarray(a, b), o);
-    set.fullLength[k] = src.fullLength[at];
-    set.truncatedTrained[k] = src.truncatedTrained[at];
-    o += b - a;
-  });
-  set.offsets[n] = o;
+  const set = pickExamples(t.set.view(fingerprint), picks);
   return { set, curation: curationRecord(ds) };
 }
 

@@ -1,11 +1,12 @@
-// The dataset worker's curation requests and events: the lint pass after reading (with progress,
-// stopped when another dataset replaces this one), the token checks after tokenizing, one
+// The dataset worker's curation requests and events: the lint pass after reading and tokenizing
+// (with progress, stopped when another dataset replaces this one), the token checks, one
 // curation step (drop, restore, drop a flag, edit, add, undo), an editor draft's live preview, and
 // the curated JSONL. After every change the UI gets the whole table and report again
 // (`dataset-curated`): a few typed arrays, transferred, so even 100k rows cost milliseconds.
 import { exampleCuration } from './curationReport.ts';
 import {
   curate,
+  curationState,
   lintRows,
   lintTokens,
   type CuratedDataset,
@@ -44,10 +45,13 @@ export async function lintDataset(ds: CuratedDataset, live: () => boolean): Prom
   if (done && live()) sendCurated(ds);
 }
 
-/** The token checks (special tokens, truncated), once the set is tokenized. */
+/** The token checks (special tokens, truncated), once the set is tokenized. The report goes out
+ * now only if the per-row pass is done: until then that pass is under way (the dataset is
+ * tokenized before it is linted) and sends the report, token flags in, when it ends, so that the
+ * flag counts show as being checked rather than as checked and zero. */
 export function lintTokenized(host: CurationHost, ds: CuratedDataset): void {
   lintTokens(host, ds);
-  sendCurated(ds);
+  if (curationState(ds)?.rowsDone) sendCurated(ds);
 }
 
 /** The selected row's content, flags and curation state. */

@@ -27,7 +27,7 @@ import type { LoadedTokenizer, Renderer } from './dataApi.ts';
 import { type CurationAction, type EditableExample, type PreviewSettings } from './protocol.ts';
 import { parseFacts, type ParseFacts } from './summary.ts';
 
-/** The worker's tokenized rows (dataset.worker.ts `Tokenized`). */
+/** The worker's tokenized rows (datasetState.ts `Tokenized`). */
 export interface TokenizedRows {
   counts: TokenCountsOrFailure[];
   set: ExampleSetBuilder;
@@ -37,7 +37,7 @@ export interface TokenizedRows {
   maxLength: number;
 }
 
-/** The worker's dataset (dataset.worker.ts `Dataset`), as curation reads and changes it. */
+/** The worker's dataset (datasetState.ts `Dataset`), as curation reads and changes it. */
 export interface CuratedDataset {
   job: number;
   name: string;

@@ -101,6 +101,13 @@ export function FlagCounts() {
   );
 }
 
+/** Why a kind has no count yet: the token checks wait for a tokenizer, the others for the lint pass. */
+function uncheckedReason(kind: LintKind): string {
+  return kind === 'special_tokens' || kind === 'truncated'
+    ? 'needs a tokenizer: load one in the Model step'
+    : 'not checked yet: the rows are still being checked';
+}
+
 function FlagCountChips({
   report,
   onPick,
@@ -122,7 +129,7 @@ function FlagCountChips({
             data-testid={`flag-count-${k}`}
             data-count={checked ? n : ''}
             disabled={!n}
-            title={checked ? undefined : 'needs a tokenizer: load one in the Model step'}
+            title={checked ? undefined : uncheckedReason(k)}
             onClick={() => onPick(k)}
           >
             <span className="num">{checked ? fmtInt(n ?? 0) : '–'}</span> {kLintLabel[k]}
