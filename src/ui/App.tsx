@@ -5,11 +5,19 @@ import { StepRail } from './shell/StepRail.tsx';
 import { TopBar } from './shell/TopBar.tsx';
 import { kSteps } from './steps.tsx';
 import { useStudio } from './store/index.ts';
+import { startEngine } from './engineBridge.ts';
+import { startDatasetBridge } from './workerBridge.ts';
 import './shell/shell.css';
 
 export function App() {
   const step = useStudio((s) => s.ui.step);
   const setWebgpu = useStudio((s) => s.setWebgpu);
+
+  // Both workers' events reach the store from here on (events sent earlier wait in their channel).
+  useEffect(() => {
+    startDatasetBridge();
+    startEngine();
+  }, []);
 
   useEffect(() => {
     const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;

@@ -1,11 +1,12 @@
 // The curation side of the dataset-worker bridge (a module, not a component): the steps the UI asks
 // for (drop, restore, drop a flag, edit, add, undo), an editor draft's live token preview (debounced
 // so typing does not re-tokenize on every key), the curated JSONL download, and the curation events
-// turned into store actions. The worker holds the curation; the store only mirrors it.
+// turned into store actions (workerBridge.ts hands them to `curationEvent`). The worker holds the
+// curation; the store only mirrors it.
 import type { CurationAction, EditableExample, WorkerEvent } from '../worker/protocol.ts';
-import { downloadFile } from './engineBridge.ts';
+import { loadDataset, post, requestSelected, selectExample } from './datasetChannel.ts';
+import { downloadFile } from './downloadFile.ts';
 import { useStudio } from './store/index.ts';
-import { loadDataset, post, requestSelected, selectExample } from './workerBridge.ts';
 
 type CurationEvent = Extract<
   WorkerEvent,

@@ -1,68 +1,18 @@
-// The bridge between the React UI and the engine worker (a module, not a component): it starts
-// the worker, turns its events into store actions from outside React, and batches training steps
-// into one store update per animation frame. What the user picked comes from the store (the model
-// source and files, the dataset source): nothing is learned from DOM events. When a model is
-// loaded, its own tokenizer goes to the dataset worker, which re-tokenizes the dataset with it, so
-// Start trains exactly the tokens the preview shows; Start takes that tokenized dataset from the
-// dataset worker and hands it to the engine worker without a copy.
-import type {
-  AdapterChoice,
-  EngineEvent,
-  EngineFailure,
-  EngineRequest,
-  ExampleSet,
-  ModelSpec,
-  ModelTokenizerFiles,
-  StepEvent,
-  TrainEvent,
-} from '../worker/engineProtocol.ts';
+// The engine worker's event dispatcher and the engine requests of the Model, Train, Try and Export
+// steps (a module, not a component), top of the engine side: it turns the worker's events into
+// store actions from outside React (the export jobs' events go on to exportJobs.ts), and batches
+// training steps into one store update per animation frame. What the user picked comes from the
+// store (the model source and files, the dataset source): nothing is learned from DOM events. When a
+// model is loaded, its own tokenizer goes to the dataset worker, which re-tokenizes the dataset with
+// it, so Start trains exactly the tokens the preview shows; Start takes that tokenized dataset from
+// the dataset worker and hands it to the engine worker without a copy. `startEngine` (called by App
+// at the studio's start) connects this dispatcher; the workers themselves live in the *Channel.ts files.
+import type { EngineEvent, ModelSpec, StepEvent, TrainEvent } from '../worker/engineProtocol.ts';
 import { modelFolderName, useStudio } from './store/index.ts';
-import { takeExamples, tokenizeWithModel } from './workerBridge.ts';
-import { faultsSet, installFaultHook } from './faultHook.ts';
+import { takeExamples, tokenizeWithModel } from './datasetChannel.ts';
+import { connectEngineEvents, exampleSetTransfer, newJob, post, usable } from './engineChannel.ts';
+import { faultsSet } from './faultHook.ts';
 import { exportEvent } from './export-step/exportJobs.ts';
-
-let worker: Worker | null = null;
-let nextJob = 1;
-/** The loaded model's tokenizer files (large strings: kept here, not in the store). */
-let modelTokenizer: ModelTokenizerFiles | null = null;
-
-/** A failure of the studio itself (a crashed worker), in the engine's shape. */
-export function internalFailure(message: string): EngineFailure {
-  return {
-    kind: 'internal',
-    message,
-    hint: 'This is a bug in SFT Studio: please report the message. Reloading the page may help.',
-  };
-}
-
-function getWorker(): Worker {
-  if (worker) return worker;
-  worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'engine',
-  });
-  worker.onmessage = (e: MessageEvent<EngineEvent>) => handle(e.data);
-  worker.onerror = (e) => {
-    const s = useStudio.getState();
-    const failure = internalFailure(`The engine worker crashed: ${e.message || 'unknown error'}`);
-    if (s.train.state === 'running' || s.train.state === 'loading') {
-      s.runEnded('error', s.train.step, failure.message, failure);
-    }
-    if (s.engine.model.status === 'loading') s.modelFailed(s.engine.model.job, failure);
-  };
-  installFaultHook(post); // only with ?faults= in the URL (faultHook.ts)
-  return worker;
-}
-
-/** Posts a request to the engine worker (started on first use). */
-export function post(msg: EngineRequest, transfer: Transferable[] = []): void {
-  getWorker().postMessage(msg, transfer);
-}
-
-/** A new job number: replies carry it, so a stale reply is told from the current one. */
-export function newJob(): number {
-  return nextJob++;
-}
 
 // Steps and evals arrive many per second on a fast GPU: buffer them, flush once per frame.
 let pendingSteps: StepEvent[] = [];
@@ -132,7 +82,6 @@ function handle(msg: EngineEvent): void {
       const { name, fingerprint } = msg.tokenizer;
       s.modelReady(msg.job, msg.info, msg.template, { name, fingerprint });
       // The preview re-tokenizes with the model's own tokenizer (and says so while it does).
-      modelTokenizer = msg.tokenizer;
       return tokenizeWithModel(msg.tokenizer);
     }
     case 'model-failed':
@@ -219,7 +168,7 @@ function currentSpec(): ModelSpec | null {
 export function requestEstimate(): void {
   const spec = currentSpec();
   if (!spec || (spec.kind === 'hub' && !spec.id)) return;
-  const job = nextJob++;
+  const job = newJob();
   const s = useStudio.getState();
   s.estimateLoading(job);
   post({ kind: 'estimate', job, model: spec, settings: s.train.settings });
@@ -228,7 +177,7 @@ export function requestEstimate(): void {
 export function loadModel(): void {
   const spec = currentSpec();
   const s = useStudio.getState();
-  const job = nextJob++;
+  const job = newJob();
   if (!spec) {
     s.modelFailed(job, {
       kind: 'bad-input',
@@ -253,11 +202,6 @@ export function pickModelFiles(files: File[]): void {
   const s = useStudio.getState();
   s.setModelFiles(files);
   s.setEngineSource('files');
-}
-
-/** Tokenizes the dataset with the loaded model's own tokenizer again (after another was picked). */
-export function retokenizeWithModel(): void {
-  if (modelTokenizer) tokenizeWithModel(modelTokenizer);
 }
 
 export async function startTraining(): Promise<void> {
@@ -311,14 +255,9 @@ export function stopTraining(): void {
   post({ kind: 'train-stop' });
 }
 
-/** The adapter a request uses: the best eval loss's only while the run has one. */
-export function usable(which: AdapterChoice): AdapterChoice {
-  return useStudio.getState().train.bestStep === null ? 'last' : which;
-}
-
 export function generate(): void {
   const s = useStudio.getState();
-  const job = nextJob++;
+  const job = newJob();
   s.generateStarted(job);
   post({
     kind: 'generate',
@@ -340,36 +279,14 @@ export function buildExport(): void {
   });
 }
 
-/** The buffers of a tokenized set, transferred (not copied) to the engine worker. */
-export function exampleSetTransfer(examples: ExampleSet): ArrayBuffer[] {
-  return [
-    examples.lines,
-    examples.offsets,
-    examples.ids,
-    examples.marks,
-    examples.fullLength,
-    examples.truncatedTrained,
-  ].map((a) => a.buffer as ArrayBuffer);
-}
-
-/** Saves bytes or text as a file through a temporary object URL. */
-export function downloadFile(name: string, data: Uint8Array | string, type: string): void {
-  const blob = new Blob([data as BlobPart], { type });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 let started = false;
-/** Starts the engine worker (device probe, saved-run check) and the memory re-estimates. */
+/** The engine side's start (App mounts it beside the dataset side's): connects the engine
+ * worker's events to the store, starts the worker (device probe, saved-run check) and the memory
+ * re-estimates. */
 export function startEngine(): void {
   if (started) return;
   started = true;
+  connectEngineEvents(handle);
   post({ kind: 'probe' });
   // Re-estimate when the model source or a size that decides memory changes (debounced).
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,12 +1,14 @@
 // The evaluation requests of the Try step and the token preview (a module, not a component): the
 // prompt set (its prompts from the dataset worker or the pasted questions, then base and tuned
 // answers from the engine worker, cancellable), one example's per-token losses for the loss heat
-// view, and every example's mean loss for the example browser's hardest-first sort. Their replies come back through the engine bridge's event handler into the store.
+// view, and every example's mean loss for the example browser's hardest-first sort. They post through
+// the workers' channels (datasetChannel.ts, engineChannel.ts); their replies come back through the
+// engine bridge's event dispatcher into the store.
 import type { PromptItem, TokenLossExample } from '../worker/engineProtocol.ts';
-import { exampleSetTransfer, newJob, post, usable } from './engineBridge.ts';
+import { takeExamples, takePrompts } from './datasetChannel.ts';
+import { exampleSetTransfer, newJob, post, usable } from './engineChannel.ts';
 import { useStudio } from './store/index.ts';
 import { parseQuestions } from './try-step/setTable.ts';
-import { takeExamples, takePrompts } from './workerBridge.ts';
 
 /** The prompt set the Try step's source names: the held-out rows (at most N; without an eval split,
  * the first N examples), the first N examples, or the pasted questions. */

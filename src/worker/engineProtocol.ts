@@ -19,6 +19,7 @@ import type { ExampleSet } from '../data/exampleset.ts';
 import type { GenerationSummary } from '../data/index.ts';
 import type { ExampleDetail, PromptItem, TemplateChoice } from './protocol.ts';
 import type { ExportEvent, ExportRequest } from './exportProtocol.ts';
+import type { AdapterChoice } from './adapterChoice.ts';
 
 export type {
   CurationRecord,
@@ -34,6 +35,7 @@ export type {
   TemplateChoice,
   GenerationSummary,
   PromptItem,
+  AdapterChoice,
 };
 export type {
   ExportKind,
@@ -104,10 +106,6 @@ export interface ExportFiles {
 
 export type RunStopReason = 'done' | 'stopped' | 'paused' | 'error';
 
-/** Which adapter Try and Export use: the last step's, or the best eval loss's (runs with an eval
- * split keep it, see src/engine/watch.ts). */
-export type AdapterChoice = 'last' | 'best';
-
 /** One model's finished answer to one prompt of a set. */
 export interface SetAnswer {
   text: string;
@@ -160,7 +158,7 @@ export type EngineRequest =
   | { kind: 'discard-saved' }
   /** The fault-injection hook (src/train/faults.ts), for tests and for trying the failure paths:
    * `spec` ('lose-device@5,oom@3,nan@4', '' for none) applies to the next started run only. The
-   * studio posts it only when its URL has `?faults=` (engineBridge.ts `installFaultHook`). */
+   * studio posts it only when its URL has `?faults=` (engineChannel.ts `installFaultHook`). */
   | { kind: 'set-faults'; spec: string }
   | { kind: 'generate'; job: number; prompt: string; sampling: Sampling; which: AdapterChoice }
   /** Base and tuned answer every item, one generator per model for the whole set. */

@@ -6,7 +6,7 @@
 import type { GgufType, MergeDtype, TrainSettings } from '../engine/index.ts';
 import type { ExampleSet } from '../data/exampleset.ts';
 import type { EngineFailure } from '../engine/index.ts';
-import type { AdapterChoice } from './engineProtocol.ts';
+import type { AdapterChoice } from './adapterChoice.ts';
 import type { TemplateChoice } from './protocol.ts';
 
 export type { GgufType, MergeDtype };

@@ -1,7 +1,7 @@
 // The drop zone and file picker for a dataset file (JSONL, JSONL.gz, JSON, CSV/TSV, Parquet). The file input behind it is the
 // `dataset-input` test hook; it stays in the DOM in both the large and the compact layout.
 import { useRef, useState, type DragEvent } from 'react';
-import { loadDataset } from '../workerBridge.ts';
+import { loadDataset } from '../datasetChannel.ts';
 
 export function DropZone({ compact }: { compact: boolean }) {
   const inputRef = useRef<HTMLInputElement>(null);

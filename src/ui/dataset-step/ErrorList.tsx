@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { fmtInt } from '../format.ts';
 import { useStudio } from '../store/index.ts';
-import { selectExample } from '../workerBridge.ts';
+import { selectExample } from '../datasetChannel.ts';
 
 const kPage = 200;
 

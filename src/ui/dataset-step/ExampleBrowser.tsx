@@ -3,7 +3,7 @@
 import { useEffect, useMemo } from 'react';
 import { fmtInt } from '../format.ts';
 import { useStudio, useStudioShallow, type ExampleFilter } from '../store/index.ts';
-import { selectExample } from '../workerBridge.ts';
+import { selectExample } from '../datasetChannel.ts';
 import { kLintKinds, type LineError } from '../../worker/protocol.ts';
 import { CurationBar } from './CurationBar.tsx';
 import { kLintLabel } from './FlagChips.tsx';

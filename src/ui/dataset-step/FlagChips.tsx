@@ -4,7 +4,7 @@
 import type { CurationReport, LintFlag, LintKind } from '../../worker/protocol.ts';
 import { fmtInt } from '../format.ts';
 import { useStudio } from '../store/index.ts';
-import { selectExample } from '../workerBridge.ts';
+import { selectExample } from '../datasetChannel.ts';
 
 export const kLintLabel: Record<LintKind, string> = {
   duplicate: 'duplicate',

@@ -5,7 +5,8 @@
 // cache (a second load works offline). The endpoint is the Model step's, as for models.
 import { fmtInt } from '../format.ts';
 import { useStudio, useStudioShallow } from '../store/index.ts';
-import { loadDataset, lookUpHubDataset } from '../workerBridge.ts';
+import { loadDataset } from '../datasetChannel.ts';
+import { lookUpHubDataset } from '../workerBridge.ts';
 import type { HubListing, HubSplit } from '../../worker/protocol.ts';
 import './hub.css';
 

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'react';
 import type { ColumnMapping, DatasetInput, DatasetReading } from '../../worker/protocol.ts';
 import { fmtInt } from '../format.ts';
 import { useStudio, useStudioShallow } from '../store/index.ts';
-import { loadDataset } from '../workerBridge.ts';
+import { loadDataset } from '../datasetChannel.ts';
 import {
   kMappingModes,
   kModeOrder,

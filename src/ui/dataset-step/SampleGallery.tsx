@@ -1,6 +1,6 @@
 // Sample datasets, one click away.
 import { useStudio } from '../store/index.ts';
-import { loadDataset } from '../workerBridge.ts';
+import { loadDataset } from '../datasetChannel.ts';
 import { kSamples, sampleUrl } from './samples.ts';
 
 export function SampleGallery({ compact }: { compact: boolean }) {

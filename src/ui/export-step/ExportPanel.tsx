@@ -4,7 +4,8 @@
 // weights kept at the best eval loss when the user picks those (runs with an eval split). Then the
 // merged model, GGUF, LoRA GGUF and TRL project (ModelExports.tsx), from the same adapter choice.
 import { useEffect, useState } from 'react';
-import { buildExport, downloadFile } from '../engineBridge.ts';
+import { downloadFile } from '../downloadFile.ts';
+import { buildExport } from '../engineBridge.ts';
 import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudioShallow } from '../store/index.ts';
 import { fmtBytes } from '../train-step/format.ts';

@@ -10,9 +10,9 @@ import type {
   ExportTarget,
   TrlInput,
 } from '../../worker/engineProtocol.ts';
-import { exampleSetTransfer, newJob, post, usable } from '../engineBridge.ts';
+import { takeExamples } from '../datasetChannel.ts';
+import { exampleSetTransfer, newJob, post, usable } from '../engineChannel.ts';
 import { useStudio } from '../store/index.ts';
-import { takeExamples } from '../workerBridge.ts';
 
 export type ExportEvent = Extract<
   EngineEvent,

@@ -3,7 +3,7 @@
 // the actions that start and cancel a write. Kept in the card (React state): nothing else reads it.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EngineFailure, ExportMeasure, ExportOptions } from '../../worker/engineProtocol.ts';
-import { internalFailure } from '../engineBridge.ts';
+import { internalFailure } from '../engineChannel.ts';
 import { canPick, pickTarget, saveBlob } from './exportDownload.ts';
 import {
   cancelExport,

@@ -5,7 +5,7 @@
 import { useRef, type ChangeEvent } from 'react';
 import { hasModelWeights, pickModelFiles } from '../engineBridge.ts';
 import { useStudio, useStudioShallow } from '../store/index.ts';
-import { loadTokenizer } from '../workerBridge.ts';
+import { loadTokenizer } from '../datasetChannel.ts';
 import { TokenizerStatusLine } from './TokenizerStatusLine.tsx';
 
 const kSuggestions = [

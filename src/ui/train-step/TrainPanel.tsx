@@ -1,18 +1,17 @@
 // Step 3, Train: what will be trained (model, dataset), Start / Pause-Resume / Stop, the run's
 // status (`train-status`: "Step 12 / 40", data-step, data-total, data-state), why Start is not
 // possible yet, how long the run will be (and suggestions when too short), the overfitting watch's
-// notice, the live chart (with the best eval loss marked), the run's numbers, an offer to resume a run a closed tab left behind, and the form.
-import { useEffect } from 'react';
+// notice, the live chart (with the best eval loss marked), the run's numbers, an offer to resume a
+// run a closed tab left behind, and the form.
 import {
   continueTraining,
   discardSavedRun,
   pauseTraining,
   resumeSavedRun,
-  retokenizeWithModel,
-  startEngine,
   startTraining,
   stopTraining,
 } from '../engineBridge.ts';
+import { retokenizeWithModel } from '../datasetChannel.ts';
 import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudio, useStudioShallow } from '../store/index.ts';
 import { LossChart } from './LossChart.tsx';
@@ -267,7 +266,6 @@ export function TrainPanel() {
   const deviceFailure = useStudio((s) => s.engine.deviceFailure);
   const setStep = useStudio((s) => s.setStep);
   const busy = state === 'running' || state === 'loading' || state === 'paused';
-  useEffect(startEngine, []);
   return (
     <>
       <div className="panel-head">

@@ -3,7 +3,7 @@
 // settings and seed above, streamed into a table that sorts, filters and downloads as JSONL or CSV,
 // with the summary metrics of both models. Prompts from the dataset are the conversation up to its
 // last assistant turn; that turn is the reference.
-import { downloadFile } from '../engineBridge.ts';
+import { downloadFile } from '../downloadFile.ts';
 import { cancelPromptSet, runPromptSet } from '../evalBridge.ts';
 import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { useStudio, useStudioShallow, type SetSource } from '../store/index.ts';
