@@ -1,8 +1,8 @@
 // Hugging Face Hub datasets in the dataset worker: "Look up" (the subsets and splits of the Hub's
 // Parquet conversion, with each split's rows read from its Parquet footers with range requests,
-// since the listing gives none) and the rows of one split (src/data openHubRows) through the
-// browser's Cache Storage, the same implementation the engine worker caches models with, so a
-// second load, and a second look-up, work with the network gone.
+// since the listing gives none) and the rows of one split or one file of the repo at a revision
+// (src/data openHubRows) through the browser's Cache Storage, the same implementation the engine
+// worker caches models with, so a second load, and a second look-up, work with the network gone.
 import { asyncBufferFromUrl, parquetMetadataAsync } from 'hyparquet';
 import {
   HubDatasetError,
@@ -56,7 +56,7 @@ async function fetchListing(url: string, repo: string, endpoint: string, token?:
   }
   if (res.status === 404) {
     throw new HubDatasetError(
-      `"${repo}" was not found on ${endpoint} (HTTP 404), or the Hub has not converted it to Parquet; check the dataset id`,
+      `"${repo}" was not found on ${endpoint} (HTTP 404), or the Hub has not converted it to Parquet; check the dataset id, or read one file of the repo (below)`,
     );
   }
   if (!res.ok) throw new HubDatasetError(`HTTP ${res.status} looking up "${repo}" on ${endpoint}`);
@@ -109,7 +109,11 @@ export async function lookUpHubDataset(
       rows: null,
     })),
   }));
-  if (subsets.length === 0) throw new HubDatasetError(`"${id}" lists no Parquet subset`);
+  if (subsets.length === 0) {
+    throw new HubDatasetError(
+      `"${id}" lists no Parquet subset: the Hub has not converted it; read one file of the repo (below)`,
+    );
+  }
   return { listing: { repo: id, endpoint, subsets }, urls };
 }
 
@@ -162,13 +166,20 @@ export async function countHubRows(
   }
 }
 
-/** The name a Hub split goes by in the report, the run and the model card. */
+/**
+ * The name a Hub split or file goes by in the report, the run and the model card:
+ * `org/name (default/train, first 1000 rows)` or `org/name/data/train.jsonl@v1 (first 1000 rows)`.
+ */
 export function hubDatasetName(input: HubDatasetInput): string {
+  if (input.file !== undefined) {
+    const limit = input.limit === null ? '' : ` (first ${input.limit} rows)`;
+    return `${input.repo}/${input.file}@${input.revision || 'main'}${limit}`;
+  }
   const limit = input.limit === null ? '' : `, first ${input.limit} rows`;
-  return `${input.repo} (${input.subset}/${input.split}${limit})`;
+  return `${input.repo} (${input.subset ?? 'default'}/${input.split ?? 'train'}${limit})`;
 }
 
-/** The rows of a Hub split through the dataset cache; `signal` aborts the downloads. */
+/** The rows of a Hub split or file through the dataset cache; `signal` aborts the downloads. */
 export function hubRows(
   input: HubDatasetInput,
   signal: AbortSignal,
@@ -178,7 +189,8 @@ export function hubRows(
     repo: input.repo,
     subset: input.subset,
     split: input.split,
-    revision: input.revision,
+    file: input.file,
+    revision: input.revision || undefined,
     endpoint: trimEndpoint(input.endpoint),
     token: input.token || undefined,
     limit: input.limit ?? undefined,

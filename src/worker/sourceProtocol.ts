@@ -1,5 +1,5 @@
 // The shapes the dataset worker and the UI exchange about WHERE rows come from and HOW they were
-// read: a Hugging Face Hub dataset split (the Hub picker), the Hub's subsets and splits with row
+// read: a Hugging Face Hub dataset split or file (the Hub picker), the Hub's subsets and splits with row
 // counts, and the columns found with a few values each, the readings (Dolly, question/answer, ...)
 // and the column mapping in force (the mapping dialog and the report). protocol.ts re-exports them.
 import type { ColumnMapping, MappingTarget } from '../data/mapping.ts';
@@ -7,17 +7,24 @@ import type { DatasetFormat, RowReading } from '../data/types.ts';
 
 export type { ColumnMapping, MappingTarget, RowReading };
 
-/** A split of a Hub dataset, read from the Hub's Parquet conversion with range requests. */
+/**
+ * A Hub dataset: a split of the Hub's Parquet conversion (read with range requests), or one file
+ * of the repo at a revision (for sets the Hub has not converted, or another branch or commit).
+ */
 export interface HubDatasetInput {
   kind: 'hub';
   /** `org/name`. */
   repo: string;
-  subset: string;
-  split: string;
+  /** Subset and split of the Parquet conversion (unused when `file` is set). */
+  subset?: string;
+  split?: string;
+  /** One file of the repo (e.g. `data/train.jsonl`), in any format the sources read. */
+  file?: string;
   /** The first N rows only; null for all. */
   limit: number | null;
   /** The Hub endpoint (the Model step's, like HF_ENDPOINT). */
   endpoint: string;
+  /** Branch, tag or commit of `file`; default `main` (the conversion is of `main` only). */
   revision?: string;
   /** Access token for gated or private datasets (like HF_TOKEN); sent as a Bearer header only. */
   token?: string;

@@ -3,13 +3,15 @@
 //     with two subsets, the train split in two shards; the pickers show row counts read from the
 //     Parquet footers; a "first N rows" limit is honoured; then the Hub is closed and the page
 //     reloaded, and the same split loads from the browser cache (look-up included);
+// (a') a repo the Hub has not converted: Look up fails with 404 and opens "Or read one file of the
+//     repo"; a JSONL file at a non-main revision loads by path + revision, then again offline;
 // (b) a Parquet file, a JSON array file and a CSV file through `dataset-input` each give the
 //     examples src/data reads from them in Node;
 // (c) a CSV in an unknown schema opens the mapping dialog by itself; the user maps the columns and
 //     the examples appear, the report saying how rows were read;
 // (d) reading a large file can be cancelled.
 // SCREENSHOTS=1 writes screenshots/dataset-hub-picker-1280.png, dataset-hub-loaded-1280.png,
-// dataset-mapping-1280.png and dataset-mapping-page-1280.png.
+// dataset-hub-file-1280.png, dataset-mapping-1280.png and dataset-mapping-page-1280.png.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -83,23 +85,26 @@ describe('datasets from anywhere in the studio', () => {
   let page: Page;
   let hub: FakeHub;
   const pageErrors: string[] = [];
+  const repos: Parameters<typeof startFakeHub>[0] = {
+    'e2e/chat': {
+      parquet: {
+        default: {
+          train: [rows('chat-split-0000.parquet'), rows('chat-split-0001.parquet')],
+          test: [rows('chat-zstd.parquet')],
+        },
+        extra: { train: [rows('chat-snappy.parquet')] },
+      },
+    },
+    'e2e/gated': {
+      parquet: { default: { train: [rows('chat-snappy.parquet')] } },
+      token: 'hf_e2e',
+    },
+    // No Parquet conversion: one JSONL file, on a branch other than main.
+    'e2e/raw': { files: { v1: { 'data/train.jsonl': rows('chat.jsonl') } } },
+  };
 
   beforeAll(async () => {
-    hub = await startFakeHub({
-      'e2e/chat': {
-        parquet: {
-          default: {
-            train: [rows('chat-split-0000.parquet'), rows('chat-split-0001.parquet')],
-            test: [rows('chat-zstd.parquet')],
-          },
-          extra: { train: [rows('chat-snappy.parquet')] },
-        },
-      },
-      'e2e/gated': {
-        parquet: { default: { train: [rows('chat-snappy.parquet')] } },
-        token: 'hf_e2e',
-      },
-    });
+    hub = await startFakeHub(repos);
     server = await startServer(root, kOptimizeEntries);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -194,6 +199,57 @@ describe('datasets from anywhere in the studio', () => {
     const got = await summaryCounts(page);
     expect(got.lines).toBe(6);
     expect(got.valid).toBe(await validIn(rows('chat.jsonl'), 6));
+  });
+
+  it('reads one file of a repo at a revision, led there by a failed look-up, then offline', async () => {
+    hub = await startFakeHub(repos, Number(new URL(hub.endpoint).port)); // back, same endpoint
+    const file = rows('chat.jsonl');
+    const loadFile = async () => {
+      await page.fill('[data-testid="hub-dataset-file"]', 'data/train.jsonl');
+      await page.fill('[data-testid="hub-dataset-revision"]', 'v1');
+      await page.fill('[data-testid="hub-dataset-limit"]', '100');
+      await page.click('[data-testid="hub-dataset-load-file"]');
+      await page.waitForFunction(
+        () =>
+          document.querySelector('[data-testid="dataset-summary"] code')?.textContent ===
+          'e2e/raw/data/train.jsonl@v1 (first 100 rows)',
+        null,
+        { timeout: 60_000 },
+      );
+      return summaryCounts(page);
+    };
+    // No Parquet conversion: Look up says 404 and opens the file option by itself.
+    await page.fill('[data-testid="hub-dataset-id"]', 'e2e/raw');
+    await page.click('[data-testid="hub-dataset-lookup"]');
+    await page.locator('[data-testid="hub-dataset-error"]').waitFor();
+    expect(await page.innerText('[data-testid="hub-dataset-error"]')).toContain(
+      'read one file of the repo',
+    );
+    await page.locator('[data-testid="hub-dataset-file"]').waitFor();
+    expect(
+      await page.getAttribute('[data-testid="hub-dataset-file-toggle"]', 'aria-expanded'),
+    ).toBe('true');
+    hub.log.length = 0;
+    let got = await loadFile();
+    expect(got.valid).toBe(await validIn(file));
+    expect(got.valid).toBeGreaterThan(0);
+    expect(hub.log.some((l) => l.includes('/datasets/e2e/raw/resolve/v1/data/train.jsonl'))).toBe(
+      true,
+    );
+    if (shots) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.locator('[data-testid="hub-dataset"]').screenshot({
+        path: resolve(shots, 'dataset-hub-file-1280.png'),
+      });
+    }
+    // Offline: the same load, without Look up, from the browser cache.
+    await hub.close();
+    await page.reload();
+    await setEndpoint(page, hub.endpoint);
+    await page.fill('[data-testid="hub-dataset-id"]', 'e2e/raw');
+    await page.click('[data-testid="hub-dataset-file-toggle"]');
+    got = await loadFile();
+    expect(got.valid).toBe(await validIn(file));
   });
 
   it('reads a Parquet file, a JSON array and a CSV file', async () => {

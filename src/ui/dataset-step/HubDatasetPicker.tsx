@@ -2,7 +2,10 @@
 // suggestions) and an optional access token; "Look up" lists the subsets and splits of the Hub's
 // Parquet conversion, with row counts as the worker reads them from the Parquet footers; a
 // "first N rows" limit for big sets; Load reads the split with range requests into the browser
-// cache (a second load works offline). The endpoint is the Model step's, as for models.
+// cache (a second load works offline). "Or read one file of the repo" reads one file (JSON Lines,
+// JSON, CSV, Parquet) at a branch, tag or commit, with or without Look up: the way in for a set the
+// Hub has not converted to Parquet, so a failed look-up opens it. The endpoint is the Model
+// step's, as for models.
 import { fmtInt } from '../format.ts';
 import { useStudio, useStudioShallow } from '../store/index.ts';
 import { loadDataset } from '../datasetChannel.ts';
@@ -39,6 +42,135 @@ export function parseLimit(text: string): number | null {
   return /^\d+$/.test(t) && Number(t) > 0 ? Number(t) : NaN;
 }
 
+const kRepoId = /^[\w.-]+\/[\w.-]+$/;
+
+/** "First N rows": in the split pickers, or in the file form when nothing was looked up. */
+function LimitField() {
+  const limit = useStudio((s) => s.hubPicker.limit);
+  const setHubLimit = useStudio((s) => s.setHubLimit);
+  return (
+    <div className="field hub-dataset-limit">
+      <label htmlFor="hub-dataset-limit">First N rows</label>
+      <input
+        id="hub-dataset-limit"
+        className="input num"
+        data-testid="hub-dataset-limit"
+        inputMode="numeric"
+        placeholder="all"
+        value={limit}
+        aria-invalid={Number.isNaN(parseLimit(limit))}
+        onChange={(e) => setHubLimit(e.target.value)}
+      />
+    </div>
+  );
+}
+
+const kBadLimit = 'The limit is a whole number of rows; leave it empty for all rows.';
+
+/** "Or read one file of the repo": a path and a revision, read with the same limit and token. */
+function FileOption() {
+  const h = useStudioShallow((s) => ({
+    repo: s.hubPicker.repo.trim(),
+    token: s.hubPicker.token.trim(),
+    limit: s.hubPicker.limit,
+    open: s.hubPicker.fileOpen,
+    file: s.hubPicker.file,
+    revision: s.hubPicker.revision,
+    listed: s.hubPicker.listing !== null,
+  }));
+  const endpoint = useStudio((s) => s.model.endpoint);
+  const { setHubFileOpen, setHubFile, setHubRevision } = useStudioShallow((s) => ({
+    setHubFileOpen: s.setHubFileOpen,
+    setHubFile: s.setHubFile,
+    setHubRevision: s.setHubRevision,
+  }));
+  const reading = useStudio(
+    (s) => s.dataset.source?.kind === 'hub' && s.dataset.status === 'reading',
+  );
+  const file = h.file.trim().replace(/^\/+/, '');
+  const revision = h.revision.trim();
+  const limit = parseLimit(h.limit);
+  const badLimit = Number.isNaN(limit);
+  const badRepo = h.repo !== '' && !kRepoId.test(h.repo);
+  const ready = kRepoId.test(h.repo) && file !== '' && !badLimit;
+  const load = () =>
+    loadDataset({
+      kind: 'hub',
+      repo: h.repo,
+      file,
+      ...(revision ? { revision } : {}),
+      limit,
+      endpoint,
+      ...(h.token ? { token: h.token } : {}),
+    });
+  return (
+    <div className="hub-dataset-file-option">
+      <button
+        type="button"
+        className="hub-dataset-link"
+        data-testid="hub-dataset-file-toggle"
+        aria-expanded={h.open}
+        onClick={() => setHubFileOpen(!h.open)}
+      >
+        {h.open ? '▾' : '▸'} Or read one file of the repo
+      </button>
+      {h.open && (
+        <form
+          className={`hub-dataset-file${h.listed ? '' : ' hub-dataset-file-limited'}`}
+          data-testid="hub-dataset-file-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (ready && !reading) load();
+          }}
+        >
+          <div className="field">
+            <label htmlFor="hub-dataset-file">Path in the repo</label>
+            <input
+              id="hub-dataset-file"
+              className="input mono"
+              data-testid="hub-dataset-file"
+              placeholder="data/train.jsonl"
+              value={h.file}
+              spellCheck={false}
+              onChange={(e) => setHubFile(e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="hub-dataset-revision">Revision (branch, tag or commit)</label>
+            <input
+              id="hub-dataset-revision"
+              className="input mono"
+              data-testid="hub-dataset-revision"
+              placeholder="main"
+              value={h.revision}
+              spellCheck={false}
+              onChange={(e) => setHubRevision(e.target.value)}
+            />
+          </div>
+          {!h.listed && <LimitField />}
+          <button
+            type="submit"
+            className="btn"
+            data-testid="hub-dataset-load-file"
+            disabled={!ready || reading}
+          >
+            Load file
+          </button>
+          <span className="field-hint hub-dataset-hint">
+            {badRepo
+              ? 'The dataset id above is org/name.'
+              : badLimit && !h.listed
+                ? kBadLimit
+                : h.listed
+                  ? 'JSON Lines, JSON, CSV or Parquet, read as it is; the First N rows above apply.'
+                  : 'JSON Lines, JSON, CSV or Parquet, read as it is: no Parquet conversion needed.'}
+          </span>
+        </form>
+      )}
+    </div>
+  );
+}
+
 function SplitPickers() {
   const h = useStudioShallow((s) => ({
     listing: s.hubPicker.listing,
@@ -47,10 +179,9 @@ function SplitPickers() {
     limit: s.hubPicker.limit,
     token: s.hubPicker.token,
   }));
-  const { pickHubSubset, pickHubSplit, setHubLimit } = useStudioShallow((s) => ({
+  const { pickHubSubset, pickHubSplit } = useStudioShallow((s) => ({
     pickHubSubset: s.pickHubSubset,
     pickHubSplit: s.pickHubSplit,
-    setHubLimit: s.setHubLimit,
   }));
   const reading = useStudio(
     (s) => s.dataset.source?.kind === 'hub' && s.dataset.status === 'reading',
@@ -110,19 +241,7 @@ function SplitPickers() {
           ))}
         </select>
       </div>
-      <div className="field hub-dataset-limit">
-        <label htmlFor="hub-dataset-limit">First N rows</label>
-        <input
-          id="hub-dataset-limit"
-          className="input num"
-          data-testid="hub-dataset-limit"
-          inputMode="numeric"
-          placeholder="all"
-          value={h.limit}
-          aria-invalid={badLimit}
-          onChange={(e) => setHubLimit(e.target.value)}
-        />
-      </div>
+      <LimitField />
       <button
         type="submit"
         className="btn btn-primary"
@@ -131,11 +250,7 @@ function SplitPickers() {
       >
         Load
       </button>
-      {badLimit && (
-        <span className="field-hint hub-dataset-hint">
-          The limit is a whole number of rows; leave it empty for all rows.
-        </span>
-      )}
+      {badLimit && <span className="field-hint hub-dataset-hint">{kBadLimit}</span>}
     </form>
   );
 }
@@ -160,8 +275,9 @@ export function HubDatasetPicker() {
         <div>
           <h2>Hugging Face dataset</h2>
           <p>
-            Read from the Hub&apos;s Parquet files with range requests, kept in this browser so a
-            second load works offline. Endpoint <code>{endpoint}</code>{' '}
+            A split of the Hub&apos;s Parquet conversion (read with range requests) or one file of
+            the repo, kept in this browser so a second load works offline. Endpoint{' '}
+            <code>{endpoint}</code>{' '}
             <button type="button" className="hub-dataset-link" onClick={() => setStep('model')}>
               (Model step)
             </button>
@@ -224,6 +340,7 @@ export function HubDatasetPicker() {
           </div>
         )}
         <SplitPickers />
+        <FileOption />
       </div>
     </section>
   );

@@ -1,7 +1,8 @@
 // Hub picker slice: what the user typed and picked in the Dataset step's "Hugging Face dataset"
-// field (dataset id, access token, subset, split, row limit) and what "Look up" found: the subsets
-// and splits of the Hub's Parquet conversion, with row counts as the worker reads them from the
-// Parquet footers. Loading the picked split goes through the dataset slice like any other source.
+// field (dataset id, access token, subset, split, row limit; or one file of the repo at a revision)
+// and what "Look up" found: the subsets and splits of the Hub's Parquet conversion, with row counts
+// as the worker reads them from the Parquet footers. Loading the picked split or file goes through
+// the dataset slice like any other source.
 import type { StateCreator } from 'zustand';
 import type { HubListing } from '../../worker/protocol.ts';
 import type { StudioState } from './index.ts';
@@ -19,6 +20,11 @@ export interface HubPickerState {
   /** "First N rows", as typed ('' for all rows). */
   limit: string;
   message: string;
+  /** "Or read one file of the repo" is open (a failed look-up opens it: no Parquet conversion). */
+  fileOpen: boolean;
+  /** The file's path in the repo and its revision ('' for main), as typed. */
+  file: string;
+  revision: string;
 }
 
 export interface HubSlice {
@@ -28,6 +34,9 @@ export interface HubSlice {
   setHubLimit: (limit: string) => void;
   pickHubSubset: (subset: string) => void;
   pickHubSplit: (split: string) => void;
+  setHubFileOpen: (open: boolean) => void;
+  setHubFile: (file: string) => void;
+  setHubRevision: (revision: string) => void;
   hubLookupStarted: (job: number) => void;
   hubListed: (job: number, listing: HubListing) => void;
   hubRowsKnown: (job: number, subset: string, split: string, rows: number | null) => void;
@@ -58,6 +67,9 @@ export const createHubSlice: StateCreator<StudioState, [], [], HubSlice> = (set)
       split: '',
       limit: '1000',
       message: '',
+      fileOpen: false,
+      file: '',
+      revision: '',
     },
     // Another id invalidates what was looked up for the previous one.
     setHubRepo: (repo) =>
@@ -77,6 +89,9 @@ export const createHubSlice: StateCreator<StudioState, [], [], HubSlice> = (set)
         },
       })),
     pickHubSplit: (split) => patch({ split }),
+    setHubFileOpen: (fileOpen) => patch({ fileOpen }),
+    setHubFile: (file) => patch({ file }),
+    setHubRevision: (revision) => patch({ revision }),
     hubLookupStarted: (job) => patch({ job, status: 'looking', listing: null, message: '' }),
     hubListed: (job, listing) =>
       forJob(job, () => {
@@ -100,6 +115,8 @@ export const createHubSlice: StateCreator<StudioState, [], [], HubSlice> = (set)
           ),
         },
       })),
-    hubLookupFailed: (job, message) => forJob(job, () => ({ status: 'failed', message })),
+    // A set the Hub has not converted can still be read a file at a time: lead there.
+    hubLookupFailed: (job, message) =>
+      forJob(job, () => ({ status: 'failed', message, fileOpen: true })),
   };
 };
