@@ -30,14 +30,9 @@ export interface ExampleSet {
   truncatedTrained: Int32Array;
 }
 
-export function packExamples(
-  examples: readonly TokenizedExample[],
-  fingerprint: string,
-): ExampleSet {
-  const n = examples.length;
-  let total = 0;
-  for (const e of examples) total += e.inputIds.length;
-  const set: ExampleSet = {
+/** A zeroed set of `n` examples and `total` tokens, to be filled in. */
+function emptySet(fingerprint: string, n: number, total: number): ExampleSet {
+  return {
     fingerprint,
     count: n,
     lines: new Int32Array(n),
@@ -47,6 +42,16 @@ export function packExamples(
     fullLength: new Int32Array(n),
     truncatedTrained: new Int32Array(n),
   };
+}
+
+export function packExamples(
+  examples: readonly TokenizedExample[],
+  fingerprint: string,
+): ExampleSet {
+  const n = examples.length;
+  let total = 0;
+  for (const e of examples) total += e.inputIds.length;
+  const set = emptySet(fingerprint, n, total);
   let at = 0;
   examples.forEach((e, i) => {
     set.lines[i] = e.line;
@@ -189,16 +194,7 @@ export function pickExamples(src: ExampleSet, indices: readonly number[]): Examp
   const n = indices.length;
   let total = 0;
   for (const at of indices) total += src.offsets[at + 1] - src.offsets[at];
-  const set: ExampleSet = {
-    fingerprint: src.fingerprint,
-    count: n,
-    lines: new Int32Array(n),
-    offsets: new Int32Array(n + 1),
-    ids: new Int32Array(total),
-    marks: new Uint8Array(total),
-    fullLength: new Int32Array(n),
-    truncatedTrained: new Int32Array(n),
-  };
+  const set = emptySet(src.fingerprint, n, total);
   let o = 0;
   indices.forEach((at, k) => {
     const a = src.offsets[at];

@@ -1,9 +1,8 @@
-// Saving bytes or text the studio made (a curated JSONL, a prompt set, the adapter zip) as a download.
-// Its own file so that the modules that offer downloads need no worker bridge for it.
+// Saving what the studio made (a curated JSONL, a prompt set, the adapter zip, an export written to
+// OPFS) as a download. Its own file so that the modules that offer downloads need no worker bridge.
 
-/** Saves bytes or text as a file through a temporary object URL. */
-export function downloadFile(name: string, data: Uint8Array | string, type: string): void {
-  const blob = new Blob([data as BlobPart], { type });
+/** Saves a Blob (an OPFS File, or small text) under `name` through a temporary object URL. */
+export function saveBlob(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -11,5 +10,11 @@ export function downloadFile(name: string, data: Uint8Array | string, type: stri
   document.body.appendChild(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  // The download holds its own reference once started; the URL only has to outlive the click.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Saves bytes or text as a file. */
+export function downloadFile(name: string, data: Uint8Array | string, type: string): void {
+  saveBlob(new Blob([data as BlobPart], { type }), name);
 }

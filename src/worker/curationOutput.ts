@@ -18,7 +18,7 @@ import {
   droppedRows,
   fillCurationColumns,
 } from './curationReport.ts';
-import { tokenPieces } from './pieces.ts';
+import { tokenDetail } from './pieces.ts';
 import type {
   CurationReport,
   DatasetSummary,
@@ -116,20 +116,9 @@ export function draftDetail(
     specialTokensOf(tokenizer.tokenizer),
     maxLength,
   ).get(line);
-  const { pieces, partial } = tokenPieces(t.inputIds, (ids) => tokenizer.tokenizer.decode(ids));
+  const decode = (ids: number[]) => tokenizer.tokenizer.decode(ids);
   return {
-    detail: {
-      line,
-      format: ex.format,
-      inputIds: t.inputIds,
-      labels: t.labels,
-      roles: t.roles,
-      pieces,
-      partial,
-      fullLength: t.fullLength,
-      truncatedTrainedTokens: t.truncatedTrainedTokens,
-      flags: [],
-    },
+    detail: tokenDetail(line, ex.format, t, decode, []),
     flags: mergeFlags(flags, tf),
     error: '',
   };

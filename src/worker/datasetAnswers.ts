@@ -5,7 +5,7 @@
 import type { ExampleSet } from '../data/index.ts';
 import { curatedSet } from './curationOutput.ts';
 import { state } from './datasetState.ts';
-import { tokenPieces } from './pieces.ts';
+import { tokenDetail } from './pieces.ts';
 import type { CurationRecord, ExampleDetail } from './protocol.ts';
 import { flagList, tokenColumns } from './summary.ts';
 
@@ -24,20 +24,9 @@ export function exampleDetail(line: number): ExampleDetail | null {
   }
   // The very tokens training gets (the same arrays `take-examples` hands to the engine).
   const t = tokenized.set.at(at);
-  const { pieces, partial } = tokenPieces(t.inputIds, (ids) => tokenizer.tokenizer.decode(ids));
   const flags = tokenColumns([dataset.examples[index]], dataset.facts, [counts]).flags[0];
-  return {
-    line,
-    format: dataset.examples[index].format,
-    inputIds: t.inputIds,
-    labels: t.labels,
-    roles: t.roles,
-    pieces,
-    partial,
-    fullLength: t.fullLength,
-    truncatedTrainedTokens: t.truncatedTrainedTokens,
-    flags: flagList(flags),
-  };
+  const decode = (ids: number[]) => tokenizer.tokenizer.decode(ids);
+  return tokenDetail(line, dataset.examples[index].format, t, decode, flagList(flags));
 }
 
 /** The curated tokenized dataset for training (dropped rows out, edits and rows written by hand

@@ -10,7 +10,6 @@ import {
   normaliseLine,
   tokenCounts,
   type Example,
-  type ExampleSetBuilder,
   type LineError,
   type TokenCountsOrFailure,
 } from '../data/index.ts';
@@ -25,29 +24,11 @@ import {
 } from './curationLint.ts';
 import type { LoadedTokenizer, Renderer } from './dataApi.ts';
 import { type CurationAction, type EditableExample, type PreviewSettings } from './protocol.ts';
-import { parseFacts, type ParseFacts } from './summary.ts';
+import type { Dataset as CuratedDataset, Tokenized as TokenizedRows } from './datasetState.ts';
+import { parseFacts } from './summary.ts';
 
-/** The worker's tokenized rows (datasetState.ts `Tokenized`). */
-export interface TokenizedRows {
-  counts: TokenCountsOrFailure[];
-  set: ExampleSetBuilder;
-  /** Row index → index in `set`, -1 when the template failed. */
-  setIndex: Int32Array;
-  fingerprint: string | null;
-  maxLength: number;
-}
-
-/** The worker's dataset (datasetState.ts `Dataset`), as curation reads and changes it. */
-export interface CuratedDataset {
-  job: number;
-  name: string;
-  bytes: number;
-  errorLines: number;
-  examples: Example[];
-  facts: ParseFacts;
-  byLine: Map<number, number>;
-  tokenized: TokenizedRows | null;
-}
+// The worker's dataset and its tokens (datasetState.ts), under the names curation uses.
+export type { CuratedDataset, TokenizedRows };
 
 export interface CurationHost {
   dataset: CuratedDataset | null;

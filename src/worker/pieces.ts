@@ -3,7 +3,10 @@
 // Byte-level BPE splits multi-byte characters (Vietnamese diacritics, CJK, emoji) across tokens:
 // decoding such a token alone gives U+FFFD. Those tokens are grouped with the following ones until
 // the group decodes cleanly; the whole group's text goes on its last token, the others are marked
-// `partial` with an empty piece.
+// `partial` with an empty piece. `tokenDetail` puts them together with the tokens as the preview's
+// ExampleDetail, for a dataset row and an editor draft alike.
+import type { DatasetFormat, TokenizedExample } from '../data/index.ts';
+import type { ExampleDetail, ExampleFlag } from './protocol.ts';
 
 export type DecodeFn = (ids: number[]) => string;
 
@@ -28,4 +31,27 @@ export function tokenPieces(
     start = i + 1;
   }
   return { pieces, partial };
+}
+
+/** One tokenized example as the token preview shows it. */
+export function tokenDetail(
+  line: number,
+  format: DatasetFormat,
+  t: TokenizedExample,
+  decode: DecodeFn,
+  flags: ExampleFlag[],
+): ExampleDetail {
+  const { pieces, partial } = tokenPieces(t.inputIds, decode);
+  return {
+    line,
+    format,
+    inputIds: t.inputIds,
+    labels: t.labels,
+    roles: t.roles,
+    pieces,
+    partial,
+    fullLength: t.fullLength,
+    truncatedTrainedTokens: t.truncatedTrainedTokens,
+    flags,
+  };
 }

@@ -6,7 +6,7 @@ import type { ReactNode } from 'react';
 import type { ExportKind, ExportOptions } from '../../worker/engineProtocol.ts';
 import { FailureNotice } from '../shell/FailureNotice.tsx';
 import { fmtBytes } from '../train-step/format.ts';
-import { saveBlob } from './exportDownload.ts';
+import { saveBlob } from '../downloadFile.ts';
 import { HowToUse } from './HowToUse.tsx';
 import { isMulti, useExport, type MeasureState, type WriteState } from './useExport.ts';
 

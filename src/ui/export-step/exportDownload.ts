@@ -1,5 +1,5 @@
 // Where a written export lands. A download: the engine worker wrote the file into OPFS and hands
-// back a File, saved through an <a download> of its blob URL (the browser reads it from disk; no
+// back a File, saved by `saveBlob` (downloadFile.ts; the browser reads it from disk; no
 // copy is made in memory). Or, where the browser has the File System Access API (Chrome, Edge),
 // the user picks the destination first, a file (`showSaveFilePicker`) or, for the multi-file
 // exports, a folder (`showDirectoryPicker`), and the worker streams into it.
@@ -38,17 +38,4 @@ export async function pickTarget(name: string, multi: boolean): Promise<ExportTa
     if (e instanceof DOMException && e.name === 'AbortError') return null;
     throw e;
   }
-}
-
-/** Saves a Blob (an OPFS File, or small text) under `name` through a temporary object URL. */
-export function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // The download holds its own reference once started; the URL only has to outlive the click.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

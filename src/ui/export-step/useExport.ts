@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EngineFailure, ExportMeasure, ExportOptions } from '../../worker/engineProtocol.ts';
 import { internalFailure } from '../engineChannel.ts';
-import { canPick, pickTarget, saveBlob } from './exportDownload.ts';
+import { saveBlob } from '../downloadFile.ts';
+import { canPick, pickTarget } from './exportDownload.ts';
 import {
   cancelExport,
   forgetJob,
